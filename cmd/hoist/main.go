@@ -1,0 +1,29 @@
+package main
+
+import (
+	"context"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/hoist-dev/hoist/pkg/cli"
+)
+
+// Set by the linker (see the Makefile): -X main.version=… -X main.commit=….
+var (
+	version = ""
+	commit  = ""
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := cli.Main(ctx, cli.Deps{
+		In:    os.Stdin,
+		Out:   os.Stdout,
+		Err:   os.Stderr,
+		Build: cli.ReadBuildInfo(version, commit),
+		Args:  os.Args[1:],
+	})
+	stop()
+	os.Exit(code)
+}

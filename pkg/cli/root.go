@@ -1,0 +1,54 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"io"
+
+	"github.com/spf13/cobra"
+)
+
+// Deps is everything a command may touch outside itself, injected by main (or a test).
+type Deps struct {
+	In   io.Reader
+	Out  io.Writer
+	Err  io.Writer
+	Args []string
+	// Build describes the running binary for `hoist version`.
+	Build BuildInfo
+}
+
+// Main runs the command line in deps.Args and returns the process exit code.
+func Main(ctx context.Context, deps Deps) int {
+	root := NewRoot(deps)
+	root.SetArgs(deps.Args)
+	err := root.ExecuteContext(ctx)
+	if err == nil {
+		return 0
+	}
+	fmt.Fprintf(deps.Err, "Error: %v\n", err)
+	return 1
+}
+
+// NewRoot builds the `hoist` command tree.
+func NewRoot(deps Deps) *cobra.Command {
+	root := &cobra.Command{
+		Use:   "hoist",
+		Short: "Helm-compatible package manager and GitOps deployer for Kubernetes",
+		Long: `hoist installs Helm charts exactly as Helm renders them, from OCI registries, Git
+repositories, HTTP chart repositories or local folders. It applies them with
+server-side apply, shows a three-way diff before it changes anything, keeps a release
+history you can roll back, and runs the same engine in-cluster as hoist-controller.`,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	root.SetIn(deps.In)
+	root.SetOut(deps.Out)
+	root.SetErr(deps.Err)
+	root.CompletionOptions.DisableDefaultCmd = true
+	root.AddCommand(
+		newVersionCmd(deps),
+		newCompletionCmd(),
+	)
+	return root
+}
