@@ -20,8 +20,11 @@ import (
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/watch"
+	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/tools/clientcmd"
 	"k8s.io/utils/ptr"
 	"oras.land/oras-go/v2"
 	"oras.land/oras-go/v2/content"
@@ -105,6 +108,21 @@ func TestE2ESmoke(t *testing.T) {
 		}
 	})
 
+	t.Run("non-admin user has no rights", func(t *testing.T) {
+		cfg, err := clientcmd.BuildConfigFromFlags("", env.UserKubeconfig)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cs, err := kubernetes.NewForConfig(cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = cs.CoreV1().Pods("default").List(ctx, metav1.ListOptions{})
+		if !apierrors.IsForbidden(err) {
+			t.Fatalf("want Forbidden for %s, got %v", env.UserName, err)
+		}
+	})
+
 	t.Run("oci push and pull, plain registry", func(t *testing.T) {
 		repo, err := remote.NewRepository(env.Registry + "/smoke/plain")
 		if err != nil {
@@ -127,10 +145,22 @@ func TestE2ESmoke(t *testing.T) {
 		pool.AppendCertsFromPEM(pem)
 		httpClient := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}}}
 
-		// Without credentials the registry refuses.
-		repo.Client = &auth.Client{Client: httpClient, Cache: auth.NewCache()}
+		// Without credentials, and with a wrong password, the registry refuses.
+		resp, err := httpClient.Get("https://" + env.SecureRegistry + "/v2/")
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusUnauthorized {
+			t.Fatalf("GET /v2/ without credentials: %s, want 401", resp.Status)
+		}
+		repo.Client = &auth.Client{
+			Client:     httpClient,
+			Cache:      auth.NewCache(),
+			Credential: auth.StaticCredential(env.SecureRegistry, auth.Credential{Username: env.RegistryUser, Password: "wrong"}),
+		}
 		if err := repo.Tags(ctx, "", func([]string) error { return nil }); !isUnauthorized(err) {
-			t.Fatalf("want 401 without credentials, got %v", err)
+			t.Fatalf("want 401 with a wrong password, got %v", err)
 		}
 		repo.Client = &auth.Client{
 			Client:     httpClient,

@@ -180,6 +180,8 @@ func execCmd(args []string) (int, error) {
 
 	cmd := exec.Command(cmdArgs[0], cmdArgs[1:]...)
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, os.Stdout, os.Stderr
+	// If this process is killed outright, the command goes too.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGTERM}
 	cmd.Env = append(os.Environ(),
 		testenv.EnvVar+"="+env.StateFile(),
 		"KUBECONFIG="+env.AdminKubeconfig,
