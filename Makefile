@@ -60,6 +60,16 @@ cluster-down: $(TESTENV) ## stop the environment cluster-up started
 demo: setup build $(TESTENV) ## start the local environment and show hoist working against it
 	@scripts/demo.sh
 
+.PHONY: conformance
+conformance: build ## render the Helm v4 conformance corpus (../shared/conformance) and compare byte for byte
+	@if [ -x ../shared/conformance/run.sh ]; then ../shared/conformance/run.sh $(BIN)/hoist; \
+	  else echo "conformance: ../shared/conformance not found (it lives beside the project): skipped"; fi
+
+.PHONY: bench
+bench: ## benchmarks: Go benchmarks, then hoist vs helm v4.3.1 over the conformance corpus
+	$(GO) test -run '^$$' -bench . -benchmem ./pkg/...
+	scripts/bench-template.sh
+
 .PHONY: fmt
 fmt: ## format the code
 	gofmt -w $$(git ls-files '*.go')

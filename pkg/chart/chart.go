@@ -19,7 +19,9 @@ type Chart struct {
 	Metadata *Metadata `json:"metadata"`
 	// Lock is Chart.lock (or requirements.lock), when present.
 	Lock *Lock `json:"lock,omitempty"`
-	// Templates are the files under templates/, in lexical order of Name.
+	// Templates are the files under templates/, in the order they were loaded, as in
+	// Helm: for a directory, a walk in lexical order within each directory; for an
+	// archive, the archive's order. (The engine sorts them itself.)
 	Templates []*File `json:"templates"`
 	// Values are the chart's default values (values.yaml); never nil.
 	Values map[string]any `json:"values"`
@@ -28,9 +30,11 @@ type Chart struct {
 	// Schema is values.schema.json, when present.
 	Schema []byte `json:"schema,omitempty"`
 	// Files are the chart's other files that .helmignore keeps (README, LICENSE,
-	// crds/…, config files read through .Files). Chart.yaml, values.yaml,
-	// values.schema.json, requirements.yaml, the lock files, templates/ and charts/ are
-	// not among them.
+	// crds/…, config files read through .Files, .helmignore itself), in the order
+	// they were loaded. Chart.yaml, values.yaml, values.schema.json, Chart.lock,
+	// templates/ and charts/ are not among them, except .prov files under charts/;
+	// requirements.yaml and requirements.lock are among them for apiVersion v1
+	// charts only (as in Helm).
 	Files []*File `json:"files"`
 
 	parent       *Chart

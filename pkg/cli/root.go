@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"regexp"
 
 	"github.com/spf13/cobra"
 )
@@ -46,9 +47,17 @@ history you can roll back, and runs the same engine in-cluster as hoist-controll
 	root.SetOut(deps.Out)
 	root.SetErr(deps.Err)
 	root.CompletionOptions.DisableDefaultCmd = true
+	s := &settings{}
+	s.register(root)
 	root.AddCommand(
 		newVersionCmd(deps),
 		newCompletionCmd(),
+		newTemplateCmd(deps, s),
+		newShowCmd(),
+		newCreateCmd(),
+		newLintCmd(deps, s),
 	)
 	return root
 }
+
+var releaseNameRE = regexp.MustCompile(`^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$`)

@@ -1,0 +1,71 @@
+package action
+
+import (
+	"bytes"
+	"fmt"
+	"strings"
+
+	"sigs.k8s.io/yaml"
+
+	"github.com/hoist-dev/hoist/pkg/chart"
+)
+
+// ShowWhat selects what Show prints.
+type ShowWhat string
+
+// What Show can print.
+const (
+	ShowChart  ShowWhat = "chart"
+	ShowValues ShowWhat = "values"
+	ShowReadme ShowWhat = "readme"
+	ShowCRDs   ShowWhat = "crds"
+	ShowAll    ShowWhat = "all"
+)
+
+// Show prints a chart's Chart.yaml, values.yaml (as written, comments kept), README
+// and CRDs, as `helm show` does.
+func Show(c *chart.Chart, what ShowWhat) (string, error) {
+	var out strings.Builder
+	all := what == ShowAll
+	if what == ShowChart || all {
+		b, err := yaml.Marshal(c.Metadata)
+		if err != nil {
+			return "", fmt.Errorf("encoding Chart.yaml of %s: %w", c.Name(), err)
+		}
+		fmt.Fprintf(&out, "%s\n", b)
+	}
+	if (what == ShowValues || all) && c.Values != nil {
+		if all {
+			out.WriteString("---\n")
+		}
+		fmt.Fprintln(&out, string(c.RawValues))
+	}
+	if what == ShowReadme || all {
+		if r := readme(c); r != nil {
+			if all {
+				out.WriteString("---\n")
+			}
+			fmt.Fprintf(&out, "%s\n", r.Data)
+		}
+	}
+	if what == ShowCRDs || all {
+		for _, crd := range c.CRDObjects() {
+			if !bytes.HasPrefix(crd.File.Data, []byte("---")) {
+				out.WriteString("---\n")
+			}
+			fmt.Fprintf(&out, "%s\n", crd.File.Data)
+		}
+	}
+	return out.String(), nil
+}
+
+func readme(c *chart.Chart) *chart.File {
+	for _, f := range c.Files {
+		for _, n := range []string{"readme.md", "readme.txt", "readme"} {
+			if f != nil && strings.EqualFold(f.Name, n) {
+				return f
+			}
+		}
+	}
+	return nil
+}

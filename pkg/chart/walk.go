@@ -1,0 +1,346 @@
+package chart
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path"
+	"path/filepath"
+	"slices"
+	"strings"
+)
+
+// chartTree is a chart's directory tree, on disk or in an fs.FS. Names are
+// slash-separated and relative to the chart's root ("." is the root); every name
+// given to a chartTree has no symlink among its parent directories.
+type chartTree interface {
+	// lstat describes name without following it if it is a symlink.
+	lstat(name string) (fs.FileInfo, error)
+	// readDir lists the directory name, sorted.
+	readDir(name string) ([]string, error)
+	// readFile reads the regular file name, refusing more than max bytes.
+	readFile(name string, max int64) ([]byte, error)
+	// follow resolves the symlink name to the symlink-free name of its target and
+	// describes the target. A target outside the chart is errOutside (with the
+	// target's description when it is known).
+	follow(name string) (string, fs.FileInfo, error)
+}
+
+// errOutside: a symlink's target is not inside the chart.
+var errOutside = errors.New("outside the chart")
+
+// maxLinks is how many symlinks one path may go through.
+const maxLinks = 255
+
+// walk reads the files of a chart tree as Helm's directory loader does (see
+// Loader.LoadDir).
+func (st *loadState) walk(t chartTree) ([]*File, error) {
+	// Refuse a directory that is not a chart before reading anything else in it.
+	if _, err := t.lstat(chartYAML); err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil, ErrChartYAMLMissing
+		}
+		return nil, err
+	}
+	rules, err := st.readIgnoreRules(t)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", IgnoreFileName, err)
+	}
+	rules.AddDefaults()
+	w := &walker{st: st, tree: t, rules: rules}
+	if err := w.dir("", ".", []string{"."}); err != nil {
+		return nil, err
+	}
+	return w.files, nil
+}
+
+// readIgnoreRules parses the chart's .helmignore, if it has one.
+func (st *loadState) readIgnoreRules(t chartTree) (*IgnoreRules, error) {
+	fi, err := t.lstat(IgnoreFileName)
+	if errors.Is(err, fs.ErrNotExist) {
+		return &IgnoreRules{}, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	name := IgnoreFileName
+	if fi.Mode()&fs.ModeSymlink != 0 {
+		target, tfi, err := t.follow(name)
+		if err != nil {
+			return nil, linkError(IgnoreFileName, err)
+		}
+		name, fi = target, tfi
+	}
+	if !fi.Mode().IsRegular() {
+		return nil, fmt.Errorf("%w: not a regular file (%s)", ErrUnsupportedFile, fi.Mode().Type())
+	}
+	data, err := t.readFile(name, st.limits.MaxFileSize)
+	if err != nil {
+		return nil, err
+	}
+	return ParseIgnore(bytes.NewReader(data))
+}
+
+type walker struct {
+	st    *loadState
+	tree  chartTree
+	rules *IgnoreRules
+	files []*File
+}
+
+// dir walks the directory known as name in the chart (as it will be named in the
+// chart) and as real in the tree (without symlinks); ancestors are the real names
+// of the directories being walked, to detect symlink loops.
+func (w *walker) dir(name, real string, ancestors []string) error {
+	entries, err := w.tree.readDir(real)
+	if err != nil {
+		return fmt.Errorf("error reading directory %q: %w", displayName(name), err)
+	}
+	for _, e := range entries {
+		cname, creal := joinName(name, e), joinName(real, e)
+		fi, err := w.tree.lstat(creal)
+		if err != nil {
+			return fmt.Errorf("error reading %q: %w", cname, err)
+		}
+		if fi.Mode()&fs.ModeSymlink != 0 {
+			target, tfi, err := w.tree.follow(creal)
+			if errors.Is(err, errOutside) {
+				// A link .helmignore skips is never read, so it may point anywhere.
+				if w.rules.Ignore(cname, tfi != nil && tfi.IsDir()) {
+					continue
+				}
+			}
+			if err != nil {
+				return linkError(cname, err)
+			}
+			w.st.log.Info("found symbolic link in path; contents of linked file included and used", "path", cname, "resolved", target)
+			creal, fi = target, tfi
+		}
+		if fi.IsDir() {
+			if w.rules.Ignore(cname, true) {
+				continue
+			}
+			if slices.Contains(ancestors, creal) {
+				return fmt.Errorf("symlink %q: %w: it points to %q, a directory containing it (a loop)", cname, ErrUnsupportedFile, displayName(creal))
+			}
+			if err := w.st.addEntry(cname); err != nil {
+				return err
+			}
+			if err := w.dir(cname, creal, append(slices.Clip(ancestors), creal)); err != nil {
+				return err
+			}
+			continue
+		}
+		if w.rules.Ignore(cname, false) {
+			continue
+		}
+		if !fi.Mode().IsRegular() {
+			return fmt.Errorf("%q: %w: cannot load irregular file (%s)", cname, ErrUnsupportedFile, fi.Mode().Type())
+		}
+		if err := w.st.checkSize(cname, fi.Size()); err != nil {
+			return err
+		}
+		data, err := w.tree.readFile(creal, w.st.limits.MaxFileSize)
+		if errors.Is(err, errTooLarge) {
+			// The file grew since it was described.
+			return fmt.Errorf("%q: %w: the file is larger than the maximum file size %d", cname, ErrLimitExceeded, w.st.limits.MaxFileSize)
+		}
+		if err != nil {
+			return fmt.Errorf("error reading %q: %w", cname, err)
+		}
+		if err := w.st.addFile(cname, int64(len(data))); err != nil {
+			return err
+		}
+		w.files = append(w.files, &File{Name: cname, Data: bytes.TrimPrefix(data, utf8BOM)})
+	}
+	return nil
+}
+
+func linkError(name string, err error) error {
+	if errors.Is(err, errOutside) {
+		return fmt.Errorf("symlink %q: %w: %w", name, ErrUnsafePath, err)
+	}
+	return fmt.Errorf("error evaluating symlink %q: %w", name, err)
+}
+
+func joinName(dir, name string) string {
+	if dir == "" || dir == "." {
+		return name
+	}
+	return dir + "/" + name
+}
+
+func displayName(name string) string {
+	if name == "" {
+		return "."
+	}
+	return name
+}
+
+var errTooLarge = fmt.Errorf("%w: the file is larger than the maximum file size", ErrLimitExceeded)
+
+// readLimited reads r, refusing more than max bytes.
+func readLimited(r io.Reader, max int64) ([]byte, error) {
+	data, err := io.ReadAll(io.LimitReader(r, max+1))
+	if err != nil {
+		return nil, err
+	}
+	if int64(len(data)) > max {
+		return nil, errTooLarge
+	}
+	return data, nil
+}
+
+// osTree is a chart directory on disk. Files are opened through an os.Root, so
+// nothing outside the directory is ever opened, even if the tree changes while it
+// is read.
+type osTree struct {
+	root    *os.Root
+	realDir string // the directory, absolute and without symlinks
+}
+
+func openOSTree(dir string) (*osTree, error) {
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return nil, err
+	}
+	real, err := filepath.EvalSymlinks(abs)
+	if err != nil {
+		return nil, err
+	}
+	root, err := os.OpenRoot(real)
+	if err != nil {
+		return nil, err
+	}
+	return &osTree{root: root, realDir: real}, nil
+}
+
+func (t *osTree) close() { t.root.Close() }
+
+func (t *osTree) lstat(name string) (fs.FileInfo, error) {
+	return t.root.Lstat(filepath.FromSlash(name))
+}
+
+func (t *osTree) readDir(name string) ([]string, error) {
+	f, err := t.root.Open(filepath.FromSlash(name))
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	names, err := f.Readdirnames(-1)
+	if err != nil {
+		return nil, err
+	}
+	slices.Sort(names)
+	return names, nil
+}
+
+func (t *osTree) readFile(name string, max int64) ([]byte, error) {
+	f, err := t.root.Open(filepath.FromSlash(name))
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	return readLimited(f, max)
+}
+
+func (t *osTree) follow(name string) (string, fs.FileInfo, error) {
+	resolved, err := filepath.EvalSymlinks(filepath.Join(t.realDir, filepath.FromSlash(name)))
+	if err != nil {
+		return "", nil, err
+	}
+	rel, err := filepath.Rel(t.realDir, resolved)
+	if err != nil || rel == ".." || strings.HasPrefix(rel, ".."+string(filepath.Separator)) || filepath.IsAbs(rel) {
+		fi, _ := os.Stat(resolved)
+		return "", fi, fmt.Errorf("it points to %s, %w", resolved, errOutside)
+	}
+	rel = filepath.ToSlash(rel)
+	fi, err := t.lstat(rel)
+	if err != nil {
+		return "", nil, err
+	}
+	return rel, fi, nil
+}
+
+// fsTree is a chart in an fs.FS.
+type fsTree struct {
+	fsys fs.FS
+}
+
+func (t fsTree) lstat(name string) (fs.FileInfo, error) { return fs.Lstat(t.fsys, name) }
+
+func (t fsTree) readDir(name string) ([]string, error) {
+	entries, err := fs.ReadDir(t.fsys, name)
+	if err != nil {
+		return nil, err
+	}
+	names := make([]string, len(entries))
+	for i, e := range entries {
+		names[i] = e.Name()
+	}
+	slices.Sort(names)
+	return names, nil
+}
+
+func (t fsTree) readFile(name string, max int64) ([]byte, error) {
+	f, err := t.fsys.Open(name)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	return readLimited(f, max)
+}
+
+// follow resolves name one element at a time, reading links with fs.ReadLink. An
+// absolute target, or ".." at the root, leaves the chart.
+func (t fsTree) follow(name string) (string, fs.FileInfo, error) {
+	dest, rest, links := ".", name, 0
+	for rest != "" {
+		var elem string
+		elem, rest, _ = strings.Cut(rest, "/")
+		switch elem {
+		case "", ".":
+			continue
+		case "..":
+			if dest == "." {
+				return "", nil, fmt.Errorf("its target climbs above the root, %w", errOutside)
+			}
+			dest = path.Dir(dest)
+			continue
+		}
+		next := joinName(dest, elem)
+		fi, err := fs.Lstat(t.fsys, next)
+		if err != nil {
+			return "", nil, err
+		}
+		if fi.Mode()&fs.ModeSymlink == 0 {
+			if rest != "" && !fi.IsDir() {
+				return "", nil, fmt.Errorf("%s: not a directory", next)
+			}
+			dest = next
+			continue
+		}
+		if links++; links > maxLinks {
+			return "", nil, errors.New("too many links")
+		}
+		target, err := fs.ReadLink(t.fsys, next)
+		if err != nil {
+			return "", nil, err
+		}
+		if path.IsAbs(target) {
+			return "", nil, fmt.Errorf("it points to the absolute path %s, %w", target, errOutside)
+		}
+		if rest != "" {
+			target += "/" + rest
+		}
+		rest = target
+	}
+	fi, err := fs.Lstat(t.fsys, dest)
+	if err != nil {
+		return "", nil, err
+	}
+	return dest, fi, nil
+}

@@ -1,0 +1,107 @@
+package cli
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/hoist-dev/hoist/pkg/action"
+	"github.com/hoist-dev/hoist/pkg/chart"
+	"github.com/hoist-dev/hoist/pkg/engine"
+)
+
+func newTemplateCmd(deps Deps, s *settings) *cobra.Command {
+	var (
+		vals        valuesFlags
+		opts        action.TemplateOptions
+		kubeVersion string
+		apiVersions []string
+	)
+	cmd := &cobra.Command{
+		Use:   "template [NAME] CHART",
+		Short: "Render a chart's templates locally, exactly as helm template does",
+		Long: `Render a chart locally and print the manifests. Nothing is sent to a cluster;
+.Capabilities are Kubernetes ` + engine.DefaultKubeVersion + ` and its built-in API versions unless
+--kube-version and --api-versions say otherwise. The output is byte-for-byte what
+Helm v4's helm template prints for the same chart and values.`,
+		Example: `  # render a local chart directory with a release name
+  hoist template web ./charts/web -n prod -f prod.yaml --set image.tag=1.2.3
+  # only one template, for a given Kubernetes version
+  hoist template web ./web.tgz --kube-version 1.31 -s templates/deployment.yaml
+  # include the CRDs and write one file per template
+  hoist template web ./web --include-crds --output-dir out/`,
+		Args: cobra.RangeArgs(1, 2),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			name, ref := "release-name", args[0]
+			if len(args) == 2 {
+				name, ref = args[0], args[1]
+			}
+			if err := validateReleaseName(name); err != nil {
+				return err
+			}
+			caps := engine.DefaultCapabilities()
+			if kubeVersion != "" {
+				kv, err := engine.ParseKubeVersion(kubeVersion)
+				if err != nil {
+					return fmt.Errorf("invalid kube version %q: %w", kubeVersion, err)
+				}
+				caps.KubeVersion = *kv
+			}
+			caps.APIVersions = append(caps.APIVersions, apiVersions...)
+			userVals, err := vals.merge(deps)
+			if err != nil {
+				return err
+			}
+			c, err := chart.Load(ref)
+			if err != nil {
+				return err
+			}
+			if c.Metadata != nil && c.Metadata.Deprecated {
+				fmt.Fprintf(cmd.ErrOrStderr(), "WARNING: chart %s is deprecated\n", c.Name())
+			}
+			opts.Render.ReleaseName = name
+			opts.Render.Namespace = s.Namespace()
+			opts.Render.Revision = 1
+			opts.Render.Values = userVals
+			opts.Render.Capabilities = caps
+			res, err := action.Template{}.Run(cmd.Context(), c, opts)
+			if err != nil {
+				return err
+			}
+			out := cmd.OutOrStdout()
+			for _, f := range res.Written {
+				fmt.Fprintf(out, "wrote %s\n", f)
+			}
+			_, err = fmt.Fprint(out, res.Output)
+			return err
+		},
+	}
+	vals.register(cmd)
+	f := cmd.Flags()
+	f.StringVar(&kubeVersion, "kube-version", "", "Kubernetes version used for .Capabilities.KubeVersion")
+	f.StringSliceVarP(&apiVersions, "api-versions", "a", nil, "Kubernetes API versions added to .Capabilities.APIVersions (can be repeated)")
+	f.BoolVar(&opts.IncludeCRDs, "include-crds", false, "include the CRDs of crds/ directories in the output")
+	f.Bool("skip-crds", false, "accepted for compatibility with install: template prints CRDs only with --include-crds")
+	f.StringArrayVarP(&opts.ShowOnly, "show-only", "s", nil, "only show manifests rendered from the given templates (globs allowed)")
+	f.BoolVar(&opts.SkipTests, "skip-tests", false, "leave test hooks out of the output")
+	f.BoolVar(&opts.NoHooks, "no-hooks", false, "leave all hooks out of the output")
+	f.BoolVar(&opts.Render.IsUpgrade, "is-upgrade", false, "set .Release.IsUpgrade instead of .Release.IsInstall")
+	f.StringVar(&opts.OutputDir, "output-dir", "", "write the rendered templates to files under this directory instead of stdout")
+	f.BoolVar(&opts.UseReleaseName, "release-name", false, "with --output-dir, write under a directory named after the release")
+	f.BoolVar(&opts.Render.SkipSchemaValidation, "skip-schema-validation", false, "do not validate values against values.schema.json")
+	f.BoolVar(&opts.Render.EnableDNS, "enable-dns", false, "let getHostByName resolve names")
+	return cmd
+}
+
+// validateReleaseName applies Kubernetes' DNS-1123 subdomain rule and Helm's 53-character
+// limit (release names end up in Secret names and labels).
+func validateReleaseName(name string) error {
+	if name == "" || len(name) > 53 || !releaseNameRE.MatchString(name) {
+		return fmt.Errorf("invalid release name %q: must be at most 53 characters of lower-case letters, digits, '-' and '.', starting and ending with a letter or digit", name)
+	}
+	if strings.Contains(name, "..") {
+		return fmt.Errorf("invalid release name %q", name)
+	}
+	return nil
+}

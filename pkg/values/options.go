@@ -1,0 +1,173 @@
+package values
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"maps"
+	"os"
+	"strings"
+
+	"sigs.k8s.io/yaml"
+)
+
+// Options are the values a user gives on the command line: -f files and the --set
+// family, each in the order given.
+type Options struct {
+	ValueFiles    []string // -f/--values: YAML files, "-" for stdin
+	Values        []string // --set
+	StringValues  []string // --set-string
+	FileValues    []string // --set-file
+	JSONValues    []string // --set-json
+	LiteralValues []string // --set-literal
+}
+
+// Merge merges the options into one map in Helm's order: the -f files, each over the
+// ones before it (maps merged, everything else replaced, a null kept as null), then
+// --set-json, --set, --set-string, --set-file and --set-literal, each argument in
+// turn. Files, and the paths of --set-file, are read with readFile (os.ReadFile when
+// nil; relative paths are then relative to the current directory), except "-", which
+// reads stdin. Errors name the file or the flag.
+func (o Options) Merge(readFile func(string) ([]byte, error), stdin io.Reader) (map[string]any, error) {
+	if readFile == nil {
+		readFile = os.ReadFile
+	}
+	read := func(path string) ([]byte, error) {
+		if strings.TrimSpace(path) == "-" {
+			if stdin == nil {
+				return nil, errors.New("no standard input to read - from")
+			}
+			data, err := io.ReadAll(stdin)
+			if err != nil {
+				return nil, fmt.Errorf("reading standard input: %w", err)
+			}
+			return data, nil
+		}
+		return readFile(path)
+	}
+
+	base := map[string]any{}
+	for _, path := range o.ValueFiles {
+		data, err := read(path)
+		if err != nil {
+			return nil, fmt.Errorf("values file %s: %w", path, err)
+		}
+		vals, err := ReadValues(data)
+		if err != nil {
+			return nil, fmt.Errorf("failed to parse %s: %w", path, err)
+		}
+		base = MergeMaps(base, vals)
+	}
+	for _, s := range o.JSONValues {
+		if err := ParseSetJSON(s, base); err != nil {
+			return nil, fmt.Errorf("failed parsing --set-json data: %w", err)
+		}
+	}
+	for _, s := range o.Values {
+		if err := ParseSet(s, base); err != nil {
+			return nil, fmt.Errorf("failed parsing --set data: %w", err)
+		}
+	}
+	for _, s := range o.StringValues {
+		if err := ParseSetString(s, base); err != nil {
+			return nil, fmt.Errorf("failed parsing --set-string data: %w", err)
+		}
+	}
+	for _, s := range o.FileValues {
+		if err := ParseSetFile(s, base, read); err != nil {
+			return nil, fmt.Errorf("failed parsing --set-file data: %w", err)
+		}
+	}
+	for _, s := range o.LiteralValues {
+		if err := ParseSetLiteral(s, base); err != nil {
+			return nil, fmt.Errorf("failed parsing --set-literal data: %w", err)
+		}
+	}
+	return base, nil
+}
+
+// ReadValues parses a values file as Helm does: a stream of YAML documents separated
+// by "---" lines, each a map, merged in order with MergeMaps. Numbers become float64
+// (sigs.k8s.io/yaml). An empty file gives an empty map.
+func ReadValues(data []byte) (map[string]any, error) {
+	docs, err := splitDocuments(data)
+	if err != nil {
+		return nil, err
+	}
+	vals := map[string]any{}
+	for _, doc := range docs {
+		m := map[string]any{}
+		if err := yaml.Unmarshal(doc, &m); err != nil {
+			return nil, fmt.Errorf("cannot unmarshal yaml document: %w", err)
+		}
+		vals = MergeMaps(vals, m)
+	}
+	return vals, nil
+}
+
+// splitDocuments splits a YAML stream the way k8s.io/apimachinery's YAMLReader
+// does: a line starting with "---" ends a document and may carry only blanks or a
+// comment after the dashes; line ends become "\n"; documents are never empty (but may
+// be blank).
+func splitDocuments(data []byte) ([][]byte, error) {
+	var docs [][]byte
+	var cur bytes.Buffer
+	for len(data) > 0 {
+		line := data
+		if i := bytes.IndexByte(data, '\n'); i >= 0 {
+			line, data = data[:i], data[i+1:]
+		} else {
+			data = nil
+		}
+		line = bytes.TrimSuffix(line, []byte("\r"))
+		if rest, ok := bytes.CutPrefix(line, []byte("---")); ok {
+			if t := bytes.TrimSpace(rest); len(t) > 0 && t[0] != '#' {
+				return nil, fmt.Errorf("error reading yaml document: invalid Yaml document separator: %s", t)
+			}
+			if cur.Len() > 0 {
+				docs = append(docs, bytes.Clone(cur.Bytes()))
+				cur.Reset()
+			}
+			continue
+		}
+		cur.Write(line)
+		cur.WriteByte('\n')
+	}
+	if cur.Len() > 0 {
+		docs = append(docs, cur.Bytes())
+	}
+	return docs, nil
+}
+
+// MergeMaps returns a new map with b merged over a, as Helm merges -f files: where
+// both hold a map the maps are merged recursively, otherwise b's value (a list, a
+// scalar, a null) replaces a's. Neither argument is modified; unmerged values are
+// shared, not copied.
+func MergeMaps(a, b map[string]any) map[string]any {
+	out := make(map[string]any, len(a))
+	maps.Copy(out, a)
+	for k, v := range b {
+		if vm, ok := v.(map[string]any); ok {
+			if am, ok := out[k].(map[string]any); ok {
+				out[k] = MergeMaps(am, vm)
+				continue
+			}
+		}
+		out[k] = v
+	}
+	return out
+}
+
+// mergeInto merges src over dest in place with MergeMaps' rules.
+func mergeInto(dest, src map[string]any) {
+	for k, v := range src {
+		if vm, ok := v.(map[string]any); ok {
+			if dm, ok := dest[k].(map[string]any); ok {
+				dest[k] = MergeMaps(dm, vm)
+				continue
+			}
+		}
+		dest[k] = v
+	}
+}
