@@ -53,7 +53,7 @@ history you can roll back, and runs the same engine in-cluster as hoist-controll
 		newVersionCmd(deps),
 		newCompletionCmd(),
 		newTemplateCmd(deps, s),
-		newShowCmd(),
+		newShowCmd(s),
 		newCreateCmd(),
 		newLintCmd(deps, s),
 	)

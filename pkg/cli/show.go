@@ -6,10 +6,9 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/hoist-dev/hoist/pkg/action"
-	"github.com/hoist-dev/hoist/pkg/chart"
 )
 
-func newShowCmd() *cobra.Command {
+func newShowCmd(s *settings) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "show chart|values|readme|crds|all CHART",
 		Short: "Show a chart's Chart.yaml, values, README or CRDs",
@@ -27,23 +26,26 @@ func newShowCmd() *cobra.Command {
 		{action.ShowCRDs, "Show the CRDs of the chart and its subcharts"},
 		{action.ShowAll, "Show Chart.yaml, values, README and CRDs"},
 	} {
-		cmd.AddCommand(&cobra.Command{
+		var cf chartFlags
+		sub := &cobra.Command{
 			Use:   string(w.what) + " CHART",
 			Short: w.short,
 			Args:  cobra.ExactArgs(1),
 			RunE: func(cmd *cobra.Command, args []string) error {
-				c, err := chart.Load(args[0])
+				fetched, err := s.fetchChart(cmd.Context(), args[0], cf)
 				if err != nil {
 					return err
 				}
-				out, err := action.Show(c, w.what)
+				out, err := action.Show(fetched.Chart, w.what)
 				if err != nil {
 					return err
 				}
 				_, err = fmt.Fprint(cmd.OutOrStdout(), out)
 				return err
 			},
-		})
+		}
+		cf.register(sub.Flags())
+		cmd.AddCommand(sub)
 	}
 	return cmd
 }

@@ -7,13 +7,13 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/hoist-dev/hoist/pkg/action"
-	"github.com/hoist-dev/hoist/pkg/chart"
 	"github.com/hoist-dev/hoist/pkg/engine"
 )
 
 func newTemplateCmd(deps Deps, s *settings) *cobra.Command {
 	var (
 		vals        valuesFlags
+		cf          chartFlags
 		opts        action.TemplateOptions
 		kubeVersion string
 		apiVersions []string
@@ -53,10 +53,11 @@ Helm v4's helm template prints for the same chart and values.`,
 			if err != nil {
 				return err
 			}
-			c, err := chart.Load(ref)
+			fetched, err := s.fetchChart(cmd.Context(), ref, cf)
 			if err != nil {
 				return err
 			}
+			c := fetched.Chart
 			if c.Metadata != nil && c.Metadata.Deprecated {
 				fmt.Fprintf(cmd.ErrOrStderr(), "WARNING: chart %s is deprecated\n", c.Name())
 			}
@@ -79,6 +80,7 @@ Helm v4's helm template prints for the same chart and values.`,
 	}
 	vals.register(cmd)
 	f := cmd.Flags()
+	cf.register(f)
 	f.StringVar(&kubeVersion, "kube-version", "", "Kubernetes version used for .Capabilities.KubeVersion")
 	f.StringSliceVarP(&apiVersions, "api-versions", "a", nil, "Kubernetes API versions added to .Capabilities.APIVersions (can be repeated)")
 	f.BoolVar(&opts.IncludeCRDs, "include-crds", false, "include the CRDs of crds/ directories in the output")

@@ -1,0 +1,86 @@
+package source
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sort"
+
+	"github.com/hoist-dev/hoist/pkg/chart"
+)
+
+// LocalGetter loads charts from a directory or a .tgz on disk.
+type LocalGetter struct{}
+
+// Get loads the chart at ref.Path. The digest is the archive's sha256, or for a
+// directory a sha256 over its files' paths and contents (so an edit changes it).
+func (LocalGetter) Get(_ context.Context, ref Ref) (*Fetched, error) {
+	c, err := chart.Load(ref.Path)
+	if err != nil {
+		return nil, err
+	}
+	if ref.Version != "" && c.Metadata.Version != ref.Version {
+		return nil, fmt.Errorf("chart %s is version %s, not %s", ref.Path, c.Metadata.Version, ref.Version)
+	}
+	digest, err := pathDigest(ref.Path)
+	if err != nil {
+		return nil, err
+	}
+	abs, err := filepath.Abs(ref.Path)
+	if err != nil {
+		return nil, err
+	}
+	f := &Fetched{Chart: c, Version: c.Metadata.Version, Digest: digest, Source: abs}
+	if fi, err := os.Stat(ref.Path); err == nil && !fi.IsDir() {
+		f.Archive = abs
+	}
+	return f, nil
+}
+
+func pathDigest(p string) (string, error) {
+	h := sha256.New()
+	fi, err := os.Stat(p)
+	if err != nil {
+		return "", err
+	}
+	if !fi.IsDir() {
+		f, err := os.Open(p)
+		if err != nil {
+			return "", err
+		}
+		defer f.Close()
+		if _, err := io.Copy(h, f); err != nil {
+			return "", fmt.Errorf("reading %s: %w", p, err)
+		}
+		return "sha256:" + hex.EncodeToString(h.Sum(nil)), nil
+	}
+	var files []string
+	err = filepath.WalkDir(p, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.Type().IsRegular() {
+			files = append(files, path)
+		}
+		return nil
+	})
+	if err != nil {
+		return "", err
+	}
+	sort.Strings(files)
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			return "", err
+		}
+		rel, _ := filepath.Rel(p, f)
+		fmt.Fprintf(h, "%s\x00%d\x00", filepath.ToSlash(rel), len(b))
+		h.Write(b)
+	}
+	return "sha256:" + hex.EncodeToString(h.Sum(nil)), nil
+}
