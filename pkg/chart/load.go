@@ -188,9 +188,10 @@ func (l Loader) LoadFS(fsys fs.FS) (*Chart, error) {
 //
 //   - the first element of every entry's path (the chart's directory, whatever
 //     its name) is removed; an entry with nothing after it is outside the chart
-//     (ErrUnsafePath), as are absolute paths, paths that climb out with "..", and
-//     names that look like a Windows drive ("c:/"); a path using backslashes is
-//     split on them; paths are cleaned ("a/./b" is "a/b");
+//     (ErrUnsafePath), as are absolute paths, paths that climb out with ".." (as
+//     in Helm, any cleaned name starting with "..", "..data" too), and names that
+//     look like a Windows drive ("c:/"); a path using backslashes is split on
+//     them; paths are cleaned ("a/./b" is "a/b", "a/../b" is "b");
 //   - directory entries and PAX headers are skipped; symbolic links, hard links,
 //     devices, FIFOs and sparse files are refused (ErrUnsupportedFile; Helm loads
 //     a link as an empty file);

@@ -109,7 +109,9 @@ func (w *walker) dir(name, real string, ancestors []string) error {
 			target, tfi, err := w.tree.follow(creal)
 			if errors.Is(err, errOutside) {
 				// A link .helmignore skips is never read, so it may point anywhere.
-				if w.rules.Ignore(cname, tfi != nil && tfi.IsDir()) {
+				// When what it points to is unknown, either kind may be skipped.
+				if tfi != nil && w.rules.Ignore(cname, tfi.IsDir()) ||
+					tfi == nil && (w.rules.Ignore(cname, true) || w.rules.Ignore(cname, false)) {
 					continue
 				}
 			}
