@@ -1,0 +1,288 @@
+package storage
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"strconv"
+	"strings"
+
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/labels"
+	"k8s.io/client-go/kubernetes"
+
+	"github.com/hoist-dev/hoist/pkg/release"
+)
+
+// Storage object conventions.
+const (
+	// SecretType is the type of every record Secret.
+	SecretType corev1.SecretType = release.FormatV1
+	// Labels on record Secrets.
+	LabelOwner    = "owner"
+	LabelName     = "name"
+	LabelRevision = "revision"
+	LabelStatus   = "status"
+	// ownerValue marks hoist's Secrets.
+	ownerValue = "hoist"
+	// labelChunkOf marks a continuation Secret with its record Secret's name.
+	labelChunkOf = "hoist.dev/chunk-of"
+	// annotationChunks lists a record's continuation Secrets, in order.
+	annotationChunks = "hoist.dev/chunks"
+	// dataKey holds (a chunk of) the encoded record.
+	dataKey = "release"
+	// DefaultChunkSize keeps each Secret well under the API server's 1 MiB limit.
+	DefaultChunkSize = 900 << 10
+)
+
+// systemLabels may not be set by users (--labels).
+var systemLabels = map[string]bool{LabelOwner: true, LabelName: true, LabelRevision: true, LabelStatus: true, labelChunkOf: true}
+
+// IsSystemLabel reports whether a label key is reserved for the storage itself.
+func IsSystemLabel(key string) bool { return systemLabels[key] }
+
+// Secrets stores records as Secrets in the release's namespace.
+type Secrets struct {
+	Client kubernetes.Interface
+	// ChunkSize overrides DefaultChunkSize (tests).
+	ChunkSize int
+}
+
+// SecretName is the name of a revision's record Secret.
+func SecretName(name string, revision int) string {
+	return fmt.Sprintf("hoist.release.v1.%s.v%d", name, revision)
+}
+
+func (s *Secrets) chunkSize() int {
+	if s.ChunkSize > 0 {
+		return s.ChunkSize
+	}
+	return DefaultChunkSize
+}
+
+// Get implements Driver.
+func (s *Secrets) Get(ctx context.Context, ns, name string, rev int) (*release.Release, error) {
+	sec, err := s.Client.CoreV1().Secrets(ns).Get(ctx, SecretName(name, rev), metav1.GetOptions{})
+	if apierrors.IsNotFound(err) {
+		return nil, fmt.Errorf("%s.v%d in %s: %w", name, rev, ns, ErrNotFound)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("reading release %s.v%d in %s: %w", name, rev, ns, err)
+	}
+	return s.decode(ctx, sec)
+}
+
+// decode reassembles a record from its Secret and continuation Secrets.
+func (s *Secrets) decode(ctx context.Context, sec *corev1.Secret) (*release.Release, error) {
+	data := append([]byte(nil), sec.Data[dataKey]...)
+	if chunks := sec.Annotations[annotationChunks]; chunks != "" {
+		for _, cn := range strings.Split(chunks, ",") {
+			c, err := s.Client.CoreV1().Secrets(sec.Namespace).Get(ctx, cn, metav1.GetOptions{})
+			if err != nil {
+				return nil, fmt.Errorf("reading part %s of release record %s/%s: %w", cn, sec.Namespace, sec.Name, err)
+			}
+			data = append(data, c.Data[dataKey]...)
+		}
+	}
+	r, err := release.Decode(data)
+	if err != nil {
+		return nil, fmt.Errorf("release record %s/%s: %w", sec.Namespace, sec.Name, err)
+	}
+	return r, nil
+}
+
+// History implements Driver.
+func (s *Secrets) History(ctx context.Context, ns, name string) ([]*release.Release, error) {
+	return s.list(ctx, ns, labels.Set{LabelOwner: ownerValue, LabelName: name}.AsSelector().String(), nil)
+}
+
+// List implements Driver.
+func (s *Secrets) List(ctx context.Context, ns string, match func(*release.Release) bool) ([]*release.Release, error) {
+	return s.list(ctx, ns, labels.Set{LabelOwner: ownerValue}.AsSelector().String(), match)
+}
+
+func (s *Secrets) list(ctx context.Context, ns, selector string, match func(*release.Release) bool) ([]*release.Release, error) {
+	list, err := s.Client.CoreV1().Secrets(ns).List(ctx, metav1.ListOptions{
+		LabelSelector: selector,
+		FieldSelector: "type=" + string(SecretType),
+	})
+	if err != nil {
+		return nil, fmt.Errorf("listing releases in %q: %w", ns, err)
+	}
+	var out []*release.Release
+	for i := range list.Items {
+		sec := &list.Items[i]
+		if _, isChunk := sec.Labels[labelChunkOf]; isChunk {
+			continue
+		}
+		r, err := s.decode(ctx, sec)
+		if err != nil {
+			return nil, err
+		}
+		if match == nil || match(r) {
+			out = append(out, r)
+		}
+	}
+	release.SortByRevision(out)
+	return out, nil
+}
+
+// Create implements Driver: continuation Secrets first, then the record Secret, so a
+// reader never sees a record whose parts are missing.
+func (s *Secrets) Create(ctx context.Context, r *release.Release) error {
+	sec, chunks, err := s.build(r)
+	if err != nil {
+		return err
+	}
+	cs := s.Client.CoreV1().Secrets(r.Namespace)
+	if err := s.createChunks(ctx, r, chunks); err != nil {
+		return err
+	}
+	if _, err := cs.Create(ctx, sec, metav1.CreateOptions{}); err != nil {
+		s.deleteChunks(r.Namespace, chunks)
+		if apierrors.IsAlreadyExists(err) {
+			return fmt.Errorf("%s: %w", r.Key(), ErrExists)
+		}
+		return fmt.Errorf("storing release %s: %w", r.Key(), err)
+	}
+	return nil
+}
+
+// Update implements Driver: new parts are written before the record Secret switches
+// to them, and the old parts are removed after.
+func (s *Secrets) Update(ctx context.Context, r *release.Release) error {
+	cs := s.Client.CoreV1().Secrets(r.Namespace)
+	old, err := cs.Get(ctx, SecretName(r.Name, r.Revision), metav1.GetOptions{})
+	if apierrors.IsNotFound(err) {
+		return fmt.Errorf("%s: %w", r.Key(), ErrNotFound)
+	}
+	if err != nil {
+		return fmt.Errorf("reading release %s: %w", r.Key(), err)
+	}
+	sec, chunks, err := s.build(r)
+	if err != nil {
+		return err
+	}
+	if err := s.createChunks(ctx, r, chunks); err != nil {
+		return err
+	}
+	sec.ResourceVersion = old.ResourceVersion
+	if _, err := cs.Update(ctx, sec, metav1.UpdateOptions{}); err != nil {
+		s.deleteChunks(r.Namespace, chunks)
+		return fmt.Errorf("updating release %s: %w", r.Key(), err)
+	}
+	stale := map[string]bool{}
+	for _, n := range splitNames(old.Annotations[annotationChunks]) {
+		stale[n] = true
+	}
+	for _, c := range chunks {
+		delete(stale, c.Name)
+	}
+	for n := range stale {
+		_ = cs.Delete(context.WithoutCancel(ctx), n, metav1.DeleteOptions{})
+	}
+	return nil
+}
+
+// Delete implements Driver: the record Secret first, then its parts.
+func (s *Secrets) Delete(ctx context.Context, ns, name string, rev int) error {
+	cs := s.Client.CoreV1().Secrets(ns)
+	sec, err := cs.Get(ctx, SecretName(name, rev), metav1.GetOptions{})
+	if apierrors.IsNotFound(err) {
+		return fmt.Errorf("%s.v%d in %s: %w", name, rev, ns, ErrNotFound)
+	}
+	if err != nil {
+		return fmt.Errorf("reading release %s.v%d in %s: %w", name, rev, ns, err)
+	}
+	if err := cs.Delete(ctx, sec.Name, metav1.DeleteOptions{}); err != nil && !apierrors.IsNotFound(err) {
+		return fmt.Errorf("deleting release %s.v%d in %s: %w", name, rev, ns, err)
+	}
+	for _, n := range splitNames(sec.Annotations[annotationChunks]) {
+		if err := cs.Delete(ctx, n, metav1.DeleteOptions{}); err != nil && !apierrors.IsNotFound(err) {
+			return fmt.Errorf("deleting part %s of release %s.v%d: %w", n, name, rev, err)
+		}
+	}
+	return nil
+}
+
+// build encodes r into its record Secret and continuation Secrets. Parts are named
+// after their content, so an update never overwrites parts a reader may still need.
+func (s *Secrets) build(r *release.Release) (*corev1.Secret, []*corev1.Secret, error) {
+	for k := range r.Labels {
+		if IsSystemLabel(k) {
+			return nil, nil, fmt.Errorf("label %q is reserved for hoist's release storage", k)
+		}
+	}
+	data, err := release.Encode(r)
+	if err != nil {
+		return nil, nil, err
+	}
+	name := SecretName(r.Name, r.Revision)
+	lbls := map[string]string{}
+	for k, v := range r.Labels {
+		lbls[k] = v
+	}
+	lbls[LabelOwner] = ownerValue
+	lbls[LabelName] = r.Name
+	lbls[LabelRevision] = strconv.Itoa(r.Revision)
+	lbls[LabelStatus] = string(r.Status)
+	size := s.chunkSize()
+	first := data
+	if len(first) > size {
+		first = data[:size]
+	}
+	sec := &corev1.Secret{
+		ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: r.Namespace, Labels: lbls},
+		Type:       SecretType,
+		Data:       map[string][]byte{dataKey: first},
+	}
+	var chunks []*corev1.Secret
+	var names []string
+	for off, i := size, 1; off < len(data); off, i = off+size, i+1 {
+		part := data[off:min(off+size, len(data))]
+		sum := sha256.Sum256(part)
+		cn := fmt.Sprintf("%s.part%d-%s", name, i, hex.EncodeToString(sum[:4]))
+		names = append(names, cn)
+		chunks = append(chunks, &corev1.Secret{
+			ObjectMeta: metav1.ObjectMeta{Name: cn, Namespace: r.Namespace, Labels: map[string]string{
+				LabelOwner: ownerValue, LabelName: r.Name, LabelRevision: strconv.Itoa(r.Revision), labelChunkOf: name,
+			}},
+			Type: SecretType,
+			Data: map[string][]byte{dataKey: part},
+		})
+	}
+	if len(names) > 0 {
+		sec.Annotations = map[string]string{annotationChunks: strings.Join(names, ",")}
+	}
+	return sec, chunks, nil
+}
+
+func (s *Secrets) createChunks(ctx context.Context, r *release.Release, chunks []*corev1.Secret) error {
+	cs := s.Client.CoreV1().Secrets(r.Namespace)
+	for i, c := range chunks {
+		if _, err := cs.Create(ctx, c, metav1.CreateOptions{}); err != nil && !apierrors.IsAlreadyExists(err) {
+			s.deleteChunks(r.Namespace, chunks[:i])
+			return fmt.Errorf("storing part %d of release %s: %w", i+1, r.Key(), err)
+		}
+	}
+	return nil
+}
+
+func (s *Secrets) deleteChunks(ns string, chunks []*corev1.Secret) {
+	for _, c := range chunks {
+		err := s.Client.CoreV1().Secrets(ns).Delete(context.Background(), c.Name, metav1.DeleteOptions{})
+		if err != nil && !apierrors.IsNotFound(err) {
+			continue
+		}
+	}
+}
+
+func splitNames(s string) []string {
+	if s == "" {
+		return nil
+	}
+	return strings.Split(s, ",")
+}
