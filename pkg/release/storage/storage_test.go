@@ -59,7 +59,9 @@ func driverContract(t *testing.T, d Driver, ns string) {
 	if err != nil || len(h) != 3 || h[0].Revision != 1 || h[2].Revision != 3 {
 		t.Fatalf("history: %d records, %v", len(h), err)
 	}
-	all, err := d.List(ctx, ns, func(r *release.Release) bool { return r.Status == release.StatusDeployed || r.Status == release.StatusFailed })
+	all, err := d.List(ctx, ns, func(r *release.Release) bool {
+		return r.Status == release.StatusDeployed || r.Status == release.StatusFailed
+	})
 	if err != nil || len(all) != 2 {
 		t.Fatalf("list: %d, %v", len(all), err)
 	}
