@@ -47,7 +47,7 @@ history you can roll back, and runs the same engine in-cluster as hoist-controll
 	root.SetOut(deps.Out)
 	root.SetErr(deps.Err)
 	root.CompletionOptions.DisableDefaultCmd = true
-	s := &settings{}
+	s := newSettings()
 	s.register(root)
 	root.AddCommand(
 		newVersionCmd(deps),
@@ -56,6 +56,7 @@ history you can roll back, and runs the same engine in-cluster as hoist-controll
 		newShowCmd(s),
 		newCreateCmd(),
 		newLintCmd(deps, s),
+		newRegistryCmd(deps), newPushCmd(deps), newPullCmd(deps),
 	)
 	return root
 }

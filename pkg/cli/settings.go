@@ -4,21 +4,23 @@ import (
 	"os"
 
 	"github.com/spf13/cobra"
-	"k8s.io/client-go/tools/clientcmd"
+
+	"github.com/hoist-dev/hoist/pkg/kube"
 )
 
-// settings are the global flags every command shares.
+// settings are the global flags every command shares: -n and the kubectl connection
+// flags.
 type settings struct {
-	namespace   string
-	kubeconfig  string
-	kubeContext string
+	namespace string
+	kube      *kube.Flags
 }
+
+func newSettings() *settings { return &settings{kube: kube.NewFlags()} }
 
 func (s *settings) register(cmd *cobra.Command) {
 	f := cmd.PersistentFlags()
-	f.StringVarP(&s.namespace, "namespace", "n", "", "namespace scope for this request (default: the kubeconfig context's, else \"default\")")
-	f.StringVar(&s.kubeconfig, "kubeconfig", "", "path to the kubeconfig file (default: $KUBECONFIG, else ~/.kube/config)")
-	f.StringVar(&s.kubeContext, "kube-context", "", "name of the kubeconfig context to use")
+	f.StringVarP(&s.namespace, "namespace", "n", "", "namespace scope for this request (default: $HOIST_NAMESPACE, else the kubeconfig context's, else \"default\")")
+	s.kube.AddFlags(f)
 }
 
 // Namespace resolves the namespace like Helm: the flag, else $HOIST_NAMESPACE, else
@@ -30,13 +32,11 @@ func (s *settings) Namespace() string {
 	if ns := os.Getenv("HOIST_NAMESPACE"); ns != "" {
 		return ns
 	}
-	rules := clientcmd.NewDefaultClientConfigLoadingRules()
-	if s.kubeconfig != "" {
-		rules.ExplicitPath = s.kubeconfig
-	}
-	cfg := clientcmd.NewNonInteractiveDeferredLoadingClientConfig(rules, &clientcmd.ConfigOverrides{CurrentContext: s.kubeContext})
-	if ns, _, err := cfg.Namespace(); err == nil && ns != "" {
-		return ns
-	}
-	return "default"
+	return s.kube.Namespace()
+}
+
+// Clients returns the Kubernetes clients, with the namespace override applied.
+func (s *settings) Clients() (*kube.Clients, error) {
+	s.kube.SetNamespace(s.Namespace())
+	return s.kube.Clients()
 }
