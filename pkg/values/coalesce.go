@@ -1,11 +1,15 @@
 package values
 
 import (
+	"errors"
 	"fmt"
 	"slices"
 
 	"github.com/hoist-dev/hoist/pkg/chart"
 )
+
+// errNoChart is returned for a nil chart (a caller's bug).
+var errNoChart = errors.New("no chart")
 
 // GlobalKey is the values key whose contents every subchart sees as well.
 const GlobalKey = "global"
@@ -21,6 +25,9 @@ const GlobalKey = "global"
 //
 // c is normally the root chart after ProcessDependencies.
 func Coalesce(c *chart.Chart, userValues map[string]any, opts ...Option) (map[string]any, error) {
+	if c == nil {
+		return nil, errNoChart
+	}
 	return newSettings(opts).coalesceChart(c, userValues, false)
 }
 

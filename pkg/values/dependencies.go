@@ -33,6 +33,9 @@ import (
 // dependencies replaced by its values merged with its subcharts' (nulls kept).
 // Process a freshly loaded chart, once. userValues is not modified.
 func ProcessDependencies(c *chart.Chart, userValues map[string]any, opts ...Option) error {
+	if c == nil {
+		return errNoChart
+	}
 	s := newSettings(opts)
 	if err := s.processEnabled(c, userValues, ""); err != nil {
 		return err

@@ -107,9 +107,9 @@ func ReadValues(data []byte) (map[string]any, error) {
 }
 
 // splitDocuments splits a YAML stream the way k8s.io/apimachinery's YAMLReader
-// does: a line starting with "---" ends a document and may carry only blanks or a
-// comment after the dashes; line ends become "\n"; documents are never empty (but may
-// be blank).
+// does: a line starting with "---" ends a document (and is dropped) unless it is the
+// first line of one, and may carry only blanks or a comment after the dashes; line
+// ends become "\n"; documents are never empty (but may be blank).
 func splitDocuments(data []byte) ([][]byte, error) {
 	var docs [][]byte
 	var cur bytes.Buffer
@@ -128,8 +128,10 @@ func splitDocuments(data []byte) ([][]byte, error) {
 			if cur.Len() > 0 {
 				docs = append(docs, bytes.Clone(cur.Bytes()))
 				cur.Reset()
+				continue
 			}
-			continue
+			// A separator that starts a document stays in it (the YAML parser
+			// reads it as the document start), as in the YAMLReader.
 		}
 		cur.Write(line)
 		cur.WriteByte('\n')

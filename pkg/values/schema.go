@@ -80,6 +80,9 @@ const schemaURL = "file:///values.schema.json"
 // ErrInvalidSchema (and ErrExternalSchemaRef if it needed a document it may not
 // load). The errors are joined when there are several.
 func ValidateAgainstSchemas(c *chart.Chart, values map[string]any, opts ...Option) error {
+	if c == nil {
+		return errNoChart
+	}
 	s := newSettings(opts)
 	var serr SchemaError
 	var errs []error

@@ -6,20 +6,23 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode"
 )
 
-// Limits of the --set family, as Helm has them.
+// Limits of the --set family.
 const (
-	// MaxIndex is the largest list index a --set path may use (a[65536]=x); a list is
-	// grown to index+1 elements, so the bound also bounds the memory one index costs.
+	// MaxIndex is the largest list index a --set path may use (a[65536]=x), as in
+	// Helm; a list is grown to index+1 elements, so it also bounds what one index
+	// costs.
 	MaxIndex = 65536
-	// MaxNestingDepth is how deeply a --set path may nest: the number of "." steps
-	// plus (unlike Helm, which does not count them) directly nested list indexes
-	// such as the second [0] of a[0][0]. Together with MaxIndex it bounds the memory
-	// one path can allocate.
+	// MaxNestingDepth is how deeply a --set path may nest: its "." steps, as in Helm,
+	// plus (which Helm does not count) its "[i]" steps other than the first after a
+	// name: the second [0] of a[0][0], and the ".b" of a[0].b. With MaxIndex it
+	// bounds what one path can allocate, and one argument may not allocate more
+	// than 16*MaxIndex list elements in all.
 	MaxNestingDepth = 30
 )
 
@@ -53,6 +56,9 @@ func ParseSetFile(s string, dest map[string]any, readFile func(path string) ([]b
 // ('a.b=[1,2],c={"d":null}'), where an empty JSON value means null. JSON numbers
 // become float64.
 func ParseSetJSON(s string, dest map[string]any) error {
+	if dest == nil {
+		return errNilDest
+	}
 	if t := strings.TrimSpace(s); t != "" && t[0] == '{' {
 		var obj map[string]any
 		if err := json.Unmarshal([]byte(t), &obj); err != nil {
@@ -81,6 +87,9 @@ const (
 	modeLiteral
 )
 
+// errNilDest is returned for a nil destination map (a caller's bug).
+var errNilDest = errors.New("nil destination map")
+
 // errNotList is returned by valList when the value does not start with "{".
 var errNotList = errors.New("not a list")
 
@@ -105,7 +114,7 @@ func newSetParser(s string, mode valueMode, readFile func(string) ([]byte, error
 
 func (p *setParser) parse(dest map[string]any) error {
 	if dest == nil {
-		return errors.New("nil destination map")
+		return errNilDest
 	}
 	for {
 		err := p.key(dest, 0, "")
@@ -370,9 +379,12 @@ func (p *setParser) setIndex(list []any, i int, v any, item string) ([]any, erro
 			return list, fmt.Errorf("key %q: lists of one argument may hold at most %d elements in all", item, maxListSlots)
 		}
 		p.slots -= grow
-		grown := make([]any, i+1)
-		copy(grown, list)
-		list = grown
+		// Grow with append's amortized capacity (Helm copies the whole list at
+		// every growth, quadratic for a[1]=x,a[2]=x,...), clearing what a reused
+		// capacity may hold.
+		n := len(list)
+		list = slices.Grow(list, grow)[:i+1]
+		clear(list[n:])
 	}
 	list[i] = v
 	return list, nil
