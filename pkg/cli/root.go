@@ -56,7 +56,6 @@ history you can roll back, and runs the same engine in-cluster as hoist-controll
 		newShowCmd(s),
 		newCreateCmd(),
 		newLintCmd(deps, s),
-		newRegistryCmd(deps), newPushCmd(deps), newPullCmd(deps),
 	)
 	return root
 }
