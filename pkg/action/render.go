@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"path"
 	"strings"
 
@@ -30,6 +31,9 @@ type RenderOptions struct {
 	SubNotes  bool
 	EnableDNS bool
 	Lookup    engine.Lookuper
+	// Warnings receives Helm's coalescing warnings (e.g. a table overriding a scalar);
+	// nil drops them.
+	Warnings io.Writer
 }
 
 // Rendered is a rendered chart: manifests and hooks in install order, and the notes.
@@ -58,19 +62,23 @@ func Render(ctx context.Context, c *chart.Chart, opts RenderOptions) (*Rendered,
 	if err := checkDependencies(c); err != nil {
 		return nil, err
 	}
-	if err := values.ProcessDependencies(c, opts.Values); err != nil {
+	var vopts []values.Option
+	if opts.Warnings != nil {
+		vopts = append(vopts, values.WithWarnings(opts.Warnings))
+	}
+	if err := values.ProcessDependencies(c, opts.Values, vopts...); err != nil {
 		return nil, fmt.Errorf("chart dependencies processing failed: %w", err)
 	}
 	caps := opts.Capabilities
 	if caps == nil {
 		caps = engine.DefaultCapabilities()
 	}
-	coalesced, err := values.Coalesce(c, opts.Values)
+	coalesced, err := values.Coalesce(c, opts.Values, vopts...)
 	if err != nil {
 		return nil, err
 	}
 	if !opts.SkipSchemaValidation {
-		if err := values.ValidateAgainstSchemas(c, coalesced); err != nil {
+		if err := values.ValidateAgainstSchemas(c, coalesced, vopts...); err != nil {
 			return nil, fmt.Errorf("values don't meet the specifications of the schema(s) in the following chart(s):\n%w", err)
 		}
 	}

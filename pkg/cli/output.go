@@ -38,6 +38,14 @@ func (o *outputFlag) print(w io.Writer, v any, fill func(*table)) error {
 		_, err = w.Write(b)
 		return err
 	case "table", "":
+		if fill == nil {
+			b, err := yaml.Marshal(v)
+			if err != nil {
+				return err
+			}
+			_, err = w.Write(b)
+			return err
+		}
 		t := &table{}
 		fill(t)
 		return t.write(w)

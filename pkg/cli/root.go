@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"regexp"
 
 	"github.com/spf13/cobra"
 )
@@ -56,8 +55,15 @@ history you can roll back, and runs the same engine in-cluster as hoist-controll
 		newShowCmd(s),
 		newCreateCmd(),
 		newLintCmd(deps, s),
+		newInstallCmd(deps, s),
+		newUpgradeCmd(deps, s),
+		newRollbackCmd(s),
+		newUninstallCmd(s),
+		newHistoryCmd(s),
+		newStatusCmd(s),
+		newListCmd(s),
+		newGetCmd(s),
+		newReleaseTestCmd(s),
 	)
 	return root
 }
-
-var releaseNameRE = regexp.MustCompile(`^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$`)

@@ -2,12 +2,12 @@ package cli
 
 import (
 	"fmt"
-	"strings"
 
 	"github.com/spf13/cobra"
 
 	"github.com/hoist-dev/hoist/pkg/action"
 	"github.com/hoist-dev/hoist/pkg/engine"
+	"github.com/hoist-dev/hoist/pkg/release"
 )
 
 func newTemplateCmd(deps Deps, s *settings) *cobra.Command {
@@ -37,7 +37,7 @@ Helm v4's helm template prints for the same chart and values.`,
 			if len(args) == 2 {
 				name, ref = args[0], args[1]
 			}
-			if err := validateReleaseName(name); err != nil {
+			if err := release.ValidateName(name); err != nil {
 				return err
 			}
 			caps := engine.DefaultCapabilities()
@@ -66,6 +66,7 @@ Helm v4's helm template prints for the same chart and values.`,
 			opts.Render.Revision = 1
 			opts.Render.Values = userVals
 			opts.Render.Capabilities = caps
+			opts.Render.Warnings = cmd.ErrOrStderr()
 			res, err := action.Template{}.Run(cmd.Context(), c, opts)
 			if err != nil {
 				return err
@@ -94,16 +95,4 @@ Helm v4's helm template prints for the same chart and values.`,
 	f.BoolVar(&opts.Render.SkipSchemaValidation, "skip-schema-validation", false, "do not validate values against values.schema.json")
 	f.BoolVar(&opts.Render.EnableDNS, "enable-dns", false, "let getHostByName resolve names")
 	return cmd
-}
-
-// validateReleaseName applies Kubernetes' DNS-1123 subdomain rule and Helm's 53-character
-// limit (release names end up in Secret names and labels).
-func validateReleaseName(name string) error {
-	if name == "" || len(name) > 53 || !releaseNameRE.MatchString(name) {
-		return fmt.Errorf("invalid release name %q: must be at most 53 characters of lower-case letters, digits, '-' and '.', starting and ending with a letter or digit", name)
-	}
-	if strings.Contains(name, "..") {
-		return fmt.Errorf("invalid release name %q", name)
-	}
-	return nil
 }

@@ -95,6 +95,17 @@ type Release struct {
 	Labels map[string]string `json:"labels,omitempty"`
 	// Postrender records the inputs of a kustomize overlay, so a rollback reproduces it.
 	Postrender map[string]string `json:"postrender,omitempty"`
+	// Inventory lists the objects the revision applied (what a later revision prunes).
+	Inventory []ObjectRef `json:"inventory,omitempty"`
+}
+
+// ObjectRef identifies an applied object.
+type ObjectRef struct {
+	Group     string `json:"group,omitempty"`
+	Version   string `json:"version"`
+	Kind      string `json:"kind"`
+	Namespace string `json:"namespace,omitempty"`
+	Name      string `json:"name"`
 }
 
 var nameRE = regexp.MustCompile(`^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$`)

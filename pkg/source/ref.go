@@ -7,6 +7,7 @@ import (
 	"path"
 	"regexp"
 	"strings"
+	"sync"
 )
 
 // Kind is where a chart comes from.
@@ -66,11 +67,16 @@ type Ref struct {
 // ErrInvalidRef is wrapped by every parse error.
 var ErrInvalidRef = errors.New("invalid chart reference")
 
+// The patterns are compiled on first use: every hoist command starts faster for it.
 var (
-	ociRepoRE   = regexp.MustCompile(`^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*$`)
-	ociTagRE    = regexp.MustCompile(`^[A-Za-z0-9_][A-Za-z0-9._-]{0,127}$`)
-	digestRE    = regexp.MustCompile(`^sha256:[a-f0-9]{64}$`)
-	repoChartRE = regexp.MustCompile(`^([A-Za-z0-9][A-Za-z0-9._-]*)/([A-Za-z0-9][A-Za-z0-9._-]*)$`)
+	ociRepoRE = sync.OnceValue(func() *regexp.Regexp {
+		return regexp.MustCompile(`^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*$`)
+	})
+	ociTagRE    = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[A-Za-z0-9_][A-Za-z0-9._-]{0,127}$`) })
+	digestRE    = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^sha256:[a-f0-9]{64}$`) })
+	repoChartRE = sync.OnceValue(func() *regexp.Regexp {
+		return regexp.MustCompile(`^([A-Za-z0-9][A-Za-z0-9._-]*)/([A-Za-z0-9][A-Za-z0-9._-]*)$`)
+	})
 )
 
 // Parse reads a chart reference. isLocal reports whether a path exists on disk; a
@@ -95,18 +101,18 @@ func Parse(raw, version string, isLocal func(string) bool) (Ref, error) {
 		if i := strings.Index(repo, "@"); i >= 0 {
 			r.Digest = repo[i+1:]
 			repo = repo[:i]
-			if !digestRE.MatchString(r.Digest) {
+			if !digestRE().MatchString(r.Digest) {
 				return fail("digest %q is not sha256:<64 hex digits>", r.Digest)
 			}
 		}
 		if i := strings.LastIndex(repo, ":"); i >= 0 {
 			r.Tag = repo[i+1:]
 			repo = repo[:i]
-			if !ociTagRE.MatchString(r.Tag) {
+			if !ociTagRE().MatchString(r.Tag) {
 				return fail("tag %q is not a valid OCI tag", r.Tag)
 			}
 		}
-		if !ociRepoRE.MatchString(repo) {
+		if !ociRepoRE().MatchString(repo) {
 			return fail("repository %q must be lower-case path components", repo)
 		}
 		if r.Tag != "" && r.Digest != "" {
@@ -162,7 +168,7 @@ func Parse(raw, version string, isLocal func(string) bool) (Ref, error) {
 		r.Kind, r.Path = Local, raw
 		return r, nil
 	}
-	if m := repoChartRE.FindStringSubmatch(raw); m != nil {
+	if m := repoChartRE().FindStringSubmatch(raw); m != nil {
 		r.Kind, r.RepoName, r.Chart = Repo, m[1], m[2]
 		return r, nil
 	}

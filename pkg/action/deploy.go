@@ -1,0 +1,259 @@
+package action
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+
+	"github.com/hoist-dev/hoist/pkg/apply"
+	"github.com/hoist-dev/hoist/pkg/engine"
+	"github.com/hoist-dev/hoist/pkg/release"
+	"github.com/hoist-dev/hoist/pkg/source"
+)
+
+// DeployOptions are the options install, upgrade and rollback share.
+type DeployOptions struct {
+	Wait        bool
+	WaitForJobs bool
+	Timeout     time.Duration
+	// Atomic rolls back (upgrade) or uninstalls (install) on failure.
+	Atomic        bool
+	NoHooks       bool
+	SkipCRDs      bool
+	TakeOwnership bool
+	ForceReplace  bool
+	// DryRun is "" (apply), "client" (render only) or "server" (server-side dry run).
+	DryRun      string
+	Description string
+	Labels      map[string]string
+	HistoryMax  int
+}
+
+func (o DeployOptions) timeout() time.Duration {
+	if o.Timeout > 0 {
+		return o.Timeout
+	}
+	return 5 * time.Minute
+}
+
+// Result is what a release operation did.
+type Result struct {
+	Release *release.Release
+	// Changes are the applied objects' outcomes (empty for a client dry run).
+	Changes *apply.ChangeSet
+	// Pruned are the objects removed because the chart no longer has them.
+	Pruned *apply.ChangeSet
+	// RolledBack is set when --atomic undid a failed operation; Err is that failure.
+	RolledBack bool
+}
+
+// deployment is one revision being rolled out.
+type deployment struct {
+	cfg      *Configuration
+	rel      *release.Release
+	previous *release.Release // the revision being replaced, if any
+	objs     []*unstructured.Unstructured
+	crds     []*unstructured.Unstructured
+	opts     DeployOptions
+	pending  release.Status
+	event    struct{ pre, post engine.HookEvent }
+}
+
+// run performs the rollout of d.rel, recording its progress in storage.
+func (d *deployment) run(ctx context.Context) (*Result, error) {
+	cfg, r := d.cfg, d.rel
+	res := &Result{Release: r}
+	if d.opts.DryRun != "" {
+		return d.dryRun(ctx, res)
+	}
+	r.SetStatus(d.pending, "Operation in progress")
+	if err := cfg.Storage.Create(ctx, r); err != nil {
+		return nil, fmt.Errorf("recording revision %s: %w", r.Key(), err)
+	}
+	fail := func(err error) (*Result, error) {
+		r.SetStatus(release.StatusFailed, fmt.Sprintf("%s failed: %v", d.verb(), err))
+		if uerr := cfg.Storage.Update(context.WithoutCancel(ctx), r); uerr != nil {
+			return res, errors.Join(err, fmt.Errorf("recording the failure of %s: %w", r.Key(), uerr))
+		}
+		return res, err
+	}
+	if len(d.crds) > 0 && !d.opts.SkipCRDs {
+		cs, err := cfg.Apply.Apply(ctx, d.crds, apply.ApplyOptions{Owner: owner(r), TakeOwnership: true})
+		if err != nil {
+			return fail(fmt.Errorf("applying CRDs: %w", err))
+		}
+		cfg.logf("CRDs: %s", cs.Summary())
+	}
+	if !d.opts.NoHooks {
+		if err := cfg.runHooks(ctx, r, d.event.pre, d.opts.timeout()); err != nil {
+			return fail(err)
+		}
+	}
+	cs, err := cfg.Apply.Apply(ctx, d.objs, apply.ApplyOptions{
+		Owner: owner(r), TakeOwnership: d.opts.TakeOwnership, ForceReplace: d.opts.ForceReplace, Order: engine.InstallOrder,
+	})
+	res.Changes = cs
+	if err != nil {
+		return fail(err)
+	}
+	r.Inventory = inventory(d.objs)
+	if d.previous != nil {
+		pruned, err := cfg.Apply.Prune(ctx, toObjMeta(d.previous.Inventory), d.objs, apply.PruneOptions{Owner: owner(r)})
+		res.Pruned = pruned
+		if err != nil {
+			return fail(err)
+		}
+	}
+	if d.opts.Wait || d.opts.WaitForJobs {
+		if err := cfg.Apply.Wait(ctx, apply.MetaOf(d.objs), apply.WaitOptions{
+			Timeout: d.opts.timeout(), WaitForJobs: d.opts.WaitForJobs, Progress: cfg.Progress,
+		}); err != nil {
+			return fail(err)
+		}
+	}
+	if !d.opts.NoHooks {
+		if err := cfg.runHooks(ctx, r, d.event.post, d.opts.timeout()); err != nil {
+			return fail(err)
+		}
+	}
+	desc := d.opts.Description
+	if desc == "" {
+		desc = d.verb() + " complete"
+	}
+	r.SetStatus(release.StatusDeployed, desc)
+	r.LastDeployed = cfg.now()
+	if err := cfg.Storage.Update(ctx, r); err != nil {
+		return res, fmt.Errorf("recording revision %s: %w", r.Key(), err)
+	}
+	if err := cfg.supersede(ctx, r); err != nil {
+		return res, err
+	}
+	if err := cfg.pruneHistory(ctx, r.Namespace, r.Name, d.opts.HistoryMax); err != nil {
+		return res, err
+	}
+	return res, nil
+}
+
+// dryRun renders (client) or also asks the server to validate every object (server),
+// never writing anything.
+func (d *deployment) dryRun(ctx context.Context, res *Result) (*Result, error) {
+	d.rel.SetStatus(d.pending, "Dry run complete")
+	if d.opts.DryRun == "server" {
+		cs, err := d.cfg.Apply.Apply(ctx, append(append([]*unstructured.Unstructured{}, d.crds...), d.objs...), apply.ApplyOptions{
+			Owner: owner(d.rel), TakeOwnership: d.opts.TakeOwnership, DryRun: true, Order: engine.InstallOrder,
+		})
+		res.Changes = cs
+		if err != nil {
+			return res, err
+		}
+	}
+	return res, nil
+}
+
+func (d *deployment) verb() string {
+	switch d.pending {
+	case release.StatusPendingInstall:
+		return "Install"
+	case release.StatusPendingRollback:
+		return "Rollback"
+	}
+	return "Upgrade"
+}
+
+// supersede marks every other deployed revision superseded.
+func (c *Configuration) supersede(ctx context.Context, current *release.Release) error {
+	h, err := c.history(ctx, current.Namespace, current.Name)
+	if err != nil {
+		return err
+	}
+	for _, r := range h {
+		if r.Revision != current.Revision && r.Status == release.StatusDeployed {
+			r.SetStatus(release.StatusSuperseded, r.Description)
+			if err := c.Storage.Update(ctx, r); err != nil {
+				return fmt.Errorf("marking %s superseded: %w", r.Key(), err)
+			}
+		}
+	}
+	return nil
+}
+
+func owner(r *release.Release) apply.Owner {
+	return apply.Owner{ReleaseName: r.Name, ReleaseNamespace: r.Namespace}
+}
+
+func inventory(objs []*unstructured.Unstructured) []release.ObjectRef {
+	out := make([]release.ObjectRef, 0, len(objs))
+	for _, o := range objs {
+		gvk := o.GroupVersionKind()
+		out = append(out, release.ObjectRef{Group: gvk.Group, Version: gvk.Version, Kind: gvk.Kind, Namespace: o.GetNamespace(), Name: o.GetName()})
+	}
+	return out
+}
+
+func toObjMeta(refs []release.ObjectRef) []apply.ObjMeta {
+	out := make([]apply.ObjMeta, 0, len(refs))
+	for _, r := range refs {
+		out = append(out, apply.ObjMeta{Group: r.Group, Version: r.Version, Kind: r.Kind, Namespace: r.Namespace, Name: r.Name})
+	}
+	return out
+}
+
+// renderForCluster renders a chart with the cluster's capabilities and lookup, and
+// builds the objects: manifests, hooks and the CRDs of crds/ directories.
+func (c *Configuration) renderForCluster(ctx context.Context, f *source.Fetched, name, ns string, revision int, isUpgrade bool, vals map[string]any, dryRunClient bool) (*Rendered, []*unstructured.Unstructured, []*unstructured.Unstructured, error) {
+	caps := engine.DefaultCapabilities()
+	var look engine.Lookuper
+	if !dryRunClient {
+		var err error
+		if caps, err = c.Capabilities(); err != nil {
+			return nil, nil, nil, err
+		}
+		look = lookuper{clients: c.Clients}
+	}
+	rd, err := Render(ctx, f.Chart, RenderOptions{
+		ReleaseName: name, Namespace: ns, Revision: revision, IsUpgrade: isUpgrade,
+		Values: vals, Capabilities: caps, Lookup: look,
+	})
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	if dryRunClient {
+		return rd, nil, nil, nil
+	}
+	objs, err := c.Apply.Build(manifestOf(rd), ns)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	var crdText strings.Builder
+	for _, crd := range rd.CRDs {
+		crdText.WriteString("---\n")
+		crdText.Write(crd.File.Data)
+		crdText.WriteString("\n")
+	}
+	crds, err := c.Apply.Build(crdText.String(), ns)
+	if err != nil {
+		return nil, nil, nil, fmt.Errorf("CRDs of the chart: %w", err)
+	}
+	return rd, objs, crds, nil
+}
+
+// manifestOf joins the rendered manifests as they are recorded and applied.
+func manifestOf(rd *Rendered) string {
+	var b strings.Builder
+	for _, m := range rd.Manifests {
+		fmt.Fprintf(&b, "---\n# Source: %s\n%s\n", m.Name, m.Content)
+	}
+	return b.String()
+}
+
+func hooksOf(rd *Rendered) []*release.Hook {
+	out := make([]*release.Hook, 0, len(rd.Hooks))
+	for _, h := range rd.Hooks {
+		out = append(out, &release.Hook{Hook: *h})
+	}
+	return out
+}

@@ -1,0 +1,85 @@
+package action
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/hoist-dev/hoist/pkg/engine"
+	"github.com/hoist-dev/hoist/pkg/release"
+)
+
+// Rollback rolls a release back to an earlier revision, as a new revision.
+type Rollback struct{ Config *Configuration }
+
+// RollbackOptions configures Rollback.Run.
+type RollbackOptions struct {
+	Name      string
+	Namespace string
+	// Revision to roll back to; 0 means the one before the latest deployed.
+	Revision int
+	DeployOptions
+}
+
+// Run rolls back.
+func (a Rollback) Run(ctx context.Context, opts RollbackOptions) (*Result, error) {
+	cfg := a.Config
+	lock, err := cfg.lock(ctx, opts.Namespace, opts.Name)
+	if err != nil {
+		return nil, err
+	}
+	defer lock.Release()
+	h, err := cfg.history(ctx, opts.Namespace, opts.Name)
+	if err != nil {
+		return nil, err
+	}
+	latest := release.Latest(h)
+	if latest == nil {
+		return nil, fmt.Errorf("release %s in %s: not found", opts.Name, opts.Namespace)
+	}
+	target := opts.Revision
+	if target == 0 {
+		// The revision before the latest one, as Helm does.
+		target = latest.Revision - 1
+	}
+	var to *release.Release
+	for _, r := range h {
+		if r.Revision == target {
+			to = r
+		}
+	}
+	if to == nil {
+		return nil, fmt.Errorf("release %s in %s has no revision %d (see hoist history %s)", opts.Name, opts.Namespace, target, opts.Name)
+	}
+	return a.rollback(ctx, latest, to, opts)
+}
+
+// rollback makes revision latest+1 from the target revision's chart, values and
+// manifest, and rolls it out.
+func (a Rollback) rollback(ctx context.Context, latest, to *release.Release, opts RollbackOptions) (*Result, error) {
+	cfg := a.Config
+	h, err := cfg.history(ctx, to.Namespace, to.Name)
+	if err != nil {
+		return nil, err
+	}
+	previous := release.LastDeployed(h)
+	if previous == nil {
+		previous = latest
+	}
+	objs, err := cfg.Apply.Build(to.Manifest, to.Namespace)
+	if err != nil {
+		return nil, fmt.Errorf("revision %d of %s: %w", to.Revision, to.Name, err)
+	}
+	now := cfg.now()
+	r := &release.Release{
+		Format: release.FormatV1, Name: to.Name, Namespace: to.Namespace, Revision: release.Latest(h).Revision + 1,
+		FirstDeployed: firstDeployed(h, now), LastDeployed: now,
+		Chart: to.Chart, Config: to.Config, Values: to.Values, Manifest: to.Manifest,
+		Hooks: to.Hooks, Notes: to.Notes, Labels: to.Labels, Postrender: to.Postrender,
+	}
+	if opts.Description == "" {
+		opts.Description = fmt.Sprintf("Rollback to %d", to.Revision)
+	}
+	d := &deployment{cfg: cfg, rel: r, previous: previous, objs: objs, opts: opts.DeployOptions, pending: release.StatusPendingRollback}
+	d.event.pre, d.event.post = engine.PreRollback, engine.PostRollback
+	return d.run(ctx)
+}

@@ -1,0 +1,117 @@
+package action
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/hoist-dev/hoist/pkg/apply"
+	"github.com/hoist-dev/hoist/pkg/engine"
+	"github.com/hoist-dev/hoist/pkg/release"
+)
+
+// Uninstall removes a release's objects and, unless asked to keep it, its history.
+type Uninstall struct{ Config *Configuration }
+
+// UninstallOptions configures Uninstall.Run.
+type UninstallOptions struct {
+	KeepHistory bool
+	NoHooks     bool
+	Wait        bool
+	Timeout     time.Duration
+	Description string
+	DryRun      bool
+}
+
+// Run uninstalls the release.
+func (a Uninstall) Run(ctx context.Context, ns, name string, opts UninstallOptions) (*Result, error) {
+	return a.run(ctx, ns, name, opts, true)
+}
+
+func (a Uninstall) run(ctx context.Context, ns, name string, opts UninstallOptions, takeLock bool) (*Result, error) {
+	cfg := a.Config
+	if takeLock {
+		lock, err := cfg.lock(ctx, ns, name)
+		if err != nil {
+			return nil, err
+		}
+		defer lock.Release()
+	}
+	h, err := cfg.history(ctx, ns, name)
+	if err != nil {
+		return nil, err
+	}
+	latest := release.Latest(h)
+	if latest == nil {
+		return nil, fmt.Errorf("release %s in %s: not found", name, ns)
+	}
+	if latest.Status == release.StatusUninstalled && opts.KeepHistory {
+		return nil, fmt.Errorf("release %s in %s is already uninstalled", name, ns)
+	}
+	res := &Result{Release: latest}
+	if opts.DryRun {
+		return res, nil
+	}
+	timeout := opts.Timeout
+	if timeout <= 0 {
+		timeout = 5 * time.Minute
+	}
+	if latest.Status != release.StatusUninstalled {
+		latest.SetStatus(release.StatusUninstalling, "Deletion in progress")
+		if err := cfg.Storage.Update(ctx, latest); err != nil {
+			return nil, fmt.Errorf("recording %s: %w", latest.Key(), err)
+		}
+		if !opts.NoHooks {
+			if err := cfg.runHooks(ctx, latest, engine.PreDelete, timeout); err != nil {
+				return res, a.failed(ctx, latest, err)
+			}
+		}
+		objs := objectsOf(cfg, latest)
+		cs, err := cfg.Apply.Delete(ctx, objs, apply.DeleteOptions{Owner: owner(latest), Wait: opts.Wait, Timeout: timeout})
+		res.Changes = cs
+		if err != nil {
+			return res, a.failed(ctx, latest, err)
+		}
+		if !opts.NoHooks {
+			if err := cfg.runHooks(ctx, latest, engine.PostDelete, timeout); err != nil {
+				return res, a.failed(ctx, latest, err)
+			}
+		}
+	}
+	if !opts.KeepHistory {
+		for _, r := range h {
+			if err := cfg.Storage.Delete(ctx, ns, name, r.Revision); err != nil {
+				return res, fmt.Errorf("deleting history of %s: %w", name, err)
+			}
+		}
+		return res, nil
+	}
+	desc := opts.Description
+	if desc == "" {
+		desc = "Uninstallation complete"
+	}
+	latest.SetStatus(release.StatusUninstalled, desc)
+	latest.Deleted = cfg.now()
+	if err := cfg.Storage.Update(ctx, latest); err != nil {
+		return res, fmt.Errorf("recording %s: %w", latest.Key(), err)
+	}
+	return res, nil
+}
+
+func (a Uninstall) failed(ctx context.Context, r *release.Release, err error) error {
+	r.SetStatus(release.StatusFailed, "Uninstallation failed: "+err.Error())
+	_ = a.Config.Storage.Update(context.WithoutCancel(ctx), r)
+	return err
+}
+
+// objectsOf lists a revision's objects: its inventory, else (older records) its manifest.
+func objectsOf(cfg *Configuration, r *release.Release) []apply.ObjMeta {
+	if len(r.Inventory) > 0 {
+		return toObjMeta(r.Inventory)
+	}
+	objs, err := cfg.Apply.Build(r.Manifest, r.Namespace)
+	if err != nil {
+		return nil
+	}
+	return apply.MetaOf(objs)
+}

@@ -1,0 +1,148 @@
+package action
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/hoist-dev/hoist/pkg/engine"
+	"github.com/hoist-dev/hoist/pkg/release"
+	"github.com/hoist-dev/hoist/pkg/source"
+	"github.com/hoist-dev/hoist/pkg/values"
+)
+
+// ErrNoDeployedRelease is returned by upgrade when the release has never been deployed.
+var ErrNoDeployedRelease = errors.New("has no deployed releases")
+
+// Upgrade upgrades a release to a chart and values.
+type Upgrade struct{ Config *Configuration }
+
+// UpgradeOptions configures Upgrade.Run.
+type UpgradeOptions struct {
+	Name      string
+	Namespace string
+	Chart     *source.Fetched
+	Values    map[string]any
+	// Install installs the release when it does not exist (upgrade --install).
+	Install         bool
+	CreateNamespace bool
+	// ReuseValues merges Values over the last revision's user values; ResetValues
+	// uses the chart's defaults and Values only (the default when neither is set and
+	// Values are given, as in Helm); ResetThenReuseValues is Helm's
+	// --reset-then-reuse-values.
+	ReuseValues          bool
+	ResetValues          bool
+	ResetThenReuseValues bool
+	DeployOptions
+}
+
+// Run upgrades the release.
+func (a Upgrade) Run(ctx context.Context, opts UpgradeOptions) (*Result, error) {
+	cfg := a.Config
+	if err := release.ValidateName(opts.Name); err != nil {
+		return nil, err
+	}
+	lock, err := cfg.lock(ctx, opts.Namespace, opts.Name)
+	if err != nil {
+		return nil, err
+	}
+	h, err := cfg.history(ctx, opts.Namespace, opts.Name)
+	if err != nil {
+		lock.Release()
+		return nil, err
+	}
+	latest := release.Latest(h)
+	if latest == nil || latest.Status == release.StatusUninstalled {
+		lock.Release()
+		if !opts.Install {
+			return nil, fmt.Errorf("release %s in %s: not found (use upgrade --install to install it)", opts.Name, opts.Namespace)
+		}
+		return Install{Config: cfg}.Run(ctx, InstallOptions{
+			Name: opts.Name, Namespace: opts.Namespace, Chart: opts.Chart, Values: opts.Values,
+			CreateNamespace: opts.CreateNamespace, DeployOptions: opts.DeployOptions,
+		})
+	}
+	defer lock.Release()
+	deployed := release.LastDeployed(h)
+	if deployed == nil {
+		// Helm upgrades a release whose only revisions failed from the latest one.
+		if latest.Status != release.StatusFailed {
+			return nil, fmt.Errorf("release %s in %s: %w", opts.Name, opts.Namespace, ErrNoDeployedRelease)
+		}
+		deployed = latest
+	}
+	vals := userValues(opts, latest)
+	rd, objs, crds, err := cfg.renderForCluster(ctx, opts.Chart, opts.Name, opts.Namespace, latest.Revision+1, true, vals, opts.DryRun == "client")
+	if err != nil {
+		return nil, err
+	}
+	r := newRecord(cfg, opts.Name, opts.Namespace, latest.Revision+1, opts.Chart, vals, rd, opts.Labels)
+	r.FirstDeployed = firstDeployed(h, r.FirstDeployed)
+	if opts.DryRun == "client" {
+		r.SetStatus(release.StatusPendingUpgrade, "Dry run complete")
+		return &Result{Release: r}, nil
+	}
+	d := &deployment{cfg: cfg, rel: r, previous: deployed, objs: objs, crds: crds, opts: opts.DeployOptions, pending: release.StatusPendingUpgrade}
+	d.event.pre, d.event.post = engine.PreUpgrade, engine.PostUpgrade
+	res, err := d.run(ctx)
+	if err != nil && opts.Atomic && opts.DryRun == "" && res != nil {
+		target := release.LastDeployed(h)
+		if target == nil {
+			return res, err
+		}
+		cfg.logf("upgrade of %s failed; rolling back to revision %d (--atomic): %v", opts.Name, target.Revision, err)
+		if _, rerr := (Rollback{Config: cfg}).rollback(context.WithoutCancel(ctx), r, target, RollbackOptions{
+			DeployOptions: DeployOptions{Wait: opts.Wait, WaitForJobs: opts.WaitForJobs, Timeout: opts.Timeout, NoHooks: opts.NoHooks,
+				ForceReplace: opts.ForceReplace, HistoryMax: opts.HistoryMax,
+				Description: fmt.Sprintf("Rollback to %d: upgrade to revision %d failed", target.Revision, r.Revision)},
+		}); rerr != nil {
+			return res, errors.Join(err, fmt.Errorf("rolling back after the failed upgrade: %w", rerr))
+		}
+		res.RolledBack = true
+	}
+	return res, err
+}
+
+// userValues applies Helm's rules for which user values an upgrade uses.
+func userValues(opts UpgradeOptions, latest *release.Release) map[string]any {
+	switch {
+	case opts.ResetValues:
+		return opts.Values
+	case opts.ReuseValues:
+		// Helm reuses the old release's coalesced values (as the chart's defaults).
+		base := latest.Values
+		if base == nil {
+			base = latest.Config
+		}
+		return values.MergeMaps(copyMap(base), opts.Values)
+	case opts.ResetThenReuseValues:
+		// The new chart's defaults, then the old user values, then the new ones.
+		return values.MergeMaps(copyMap(latest.Config), opts.Values)
+	case len(opts.Values) == 0:
+		// Helm reuses the previous values when none are given and none are reset.
+		return copyMap(latest.Config)
+	}
+	return opts.Values
+}
+
+func copyMap(m map[string]any) map[string]any {
+	out := make(map[string]any, len(m))
+	for k, v := range m {
+		if mm, ok := v.(map[string]any); ok {
+			v = copyMap(mm)
+		}
+		out[k] = v
+	}
+	return out
+}
+
+// firstDeployed keeps the release's first deployment time across revisions.
+func firstDeployed(h []*release.Release, now time.Time) time.Time {
+	for _, r := range h { // oldest first
+		if !r.FirstDeployed.IsZero() {
+			return r.FirstDeployed
+		}
+	}
+	return now
+}

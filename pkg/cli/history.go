@@ -1,0 +1,145 @@
+package cli
+
+import (
+	"strconv"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/hoist-dev/hoist/pkg/action"
+	"github.com/hoist-dev/hoist/pkg/release"
+)
+
+func newHistoryCmd(s *settings) *cobra.Command {
+	var (
+		max    int
+		output outputFlag
+	)
+	cmd := &cobra.Command{
+		Use:     "history NAME",
+		Aliases: []string{"hist"},
+		Short:   "Show a release's revisions",
+		Example: `  hoist history web -n prod
+  hoist history web --max 3 -o json`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			cfg, err := s.config(cmd)
+			if err != nil {
+				return err
+			}
+			h, err := action.History(cmd.Context(), cfg, s.Namespace(), args[0], max)
+			if err != nil {
+				return err
+			}
+			rows := make([]releaseSummary, len(h))
+			for i, r := range h {
+				rows[i] = summarize(r)
+				rows[i].Notes = ""
+			}
+			return output.print(cmd.OutOrStdout(), rows, func(t *table) {
+				t.row("REVISION", "UPDATED", "STATUS", "CHART", "APP VERSION", "DESCRIPTION")
+				for _, r := range rows {
+					t.row(strconv.Itoa(r.Revision), r.LastDeployed.Local().Format(time.ANSIC), string(r.Status), r.Chart, r.AppVersion, r.Description)
+				}
+			})
+		},
+	}
+	cmd.Flags().IntVar(&max, "max", 256, "show at most this many revisions (the latest)")
+	output.register(cmd)
+	return cmd
+}
+
+func newStatusCmd(s *settings) *cobra.Command {
+	var (
+		revision int
+		output   outputFlag
+	)
+	cmd := &cobra.Command{
+		Use:   "status NAME",
+		Short: "Show a release's status",
+		Example: `  hoist status web -n prod
+  hoist status web --revision 2 -o yaml`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			cfg, err := s.config(cmd)
+			if err != nil {
+				return err
+			}
+			r, err := action.Get(cmd.Context(), cfg, s.Namespace(), args[0], revision)
+			if err != nil {
+				return err
+			}
+			return printResult(cmd, &output, &action.Result{Release: r}, false)
+		},
+	}
+	cmd.Flags().IntVar(&revision, "revision", 0, "show this revision (default: the latest)")
+	output.register(cmd)
+	return cmd
+}
+
+func newListCmd(s *settings) *cobra.Command {
+	var (
+		opts       action.ListOptions
+		states     []string
+		selector   map[string]string
+		output     outputFlag
+		short      bool
+		allNS      bool
+		showFailed bool
+	)
+	cmd := &cobra.Command{
+		Use:     "list",
+		Aliases: []string{"ls"},
+		Short:   "List releases",
+		Example: `  hoist list -A
+  hoist list --all --filter '^web'
+  hoist list --selector team=payments -o json`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			cfg, err := s.config(cmd)
+			if err != nil {
+				return err
+			}
+			opts.Namespace = s.Namespace()
+			opts.AllNamespaces = allNS
+			opts.Selector = selector
+			for _, st := range states {
+				opts.States = append(opts.States, release.Status(st))
+			}
+			if showFailed {
+				opts.States = append(opts.States, release.StatusFailed)
+			}
+			rs, err := action.List(cmd.Context(), cfg, opts)
+			if err != nil {
+				return err
+			}
+			rows := make([]releaseSummary, len(rs))
+			for i, r := range rs {
+				rows[i] = summarize(r)
+				rows[i].Notes = ""
+			}
+			if short && output.format == "table" {
+				for _, r := range rows {
+					cmd.Println(r.Name)
+				}
+				return nil
+			}
+			return output.print(cmd.OutOrStdout(), rows, func(t *table) {
+				t.row("NAME", "NAMESPACE", "REVISION", "UPDATED", "STATUS", "CHART", "APP VERSION")
+				for _, r := range rows {
+					t.row(r.Name, r.Namespace, strconv.Itoa(r.Revision), r.LastDeployed.Local().Format(time.ANSIC), string(r.Status), r.Chart, r.AppVersion)
+				}
+			})
+		},
+	}
+	f := cmd.Flags()
+	f.BoolVarP(&allNS, "all-namespaces", "A", false, "list releases in every namespace")
+	f.BoolVarP(&opts.All, "all", "a", false, "list releases in every status")
+	f.StringVarP(&opts.Filter, "filter", "f", "", "a regular expression over release names")
+	f.StringSliceVar(&states, "status", nil, "list releases whose latest revision has these statuses (deployed, failed, uninstalled, …)")
+	f.BoolVar(&showFailed, "failed", false, "include failed releases (shorthand for --status failed)")
+	f.StringToStringVarP(&selector, "selector", "l", nil, "release labels to match (key1=v1,key2=v2)")
+	f.BoolVarP(&short, "short", "q", false, "print names only")
+	output.register(cmd)
+	return cmd
+}

@@ -1,0 +1,90 @@
+package cli
+
+import (
+	"fmt"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/hoist-dev/hoist/pkg/action"
+	"github.com/hoist-dev/hoist/pkg/release/storage"
+)
+
+// deployFlags are the flags install, upgrade and rollback share.
+type deployFlags struct {
+	opts   action.DeployOptions
+	labels map[string]string
+	dryRun string
+	output outputFlag
+}
+
+func (d *deployFlags) register(cmd *cobra.Command, withRender bool) {
+	f := cmd.Flags()
+	f.BoolVar(&d.opts.Wait, "wait", false, "wait until every object is ready (kstatus), showing progress")
+	f.BoolVar(&d.opts.WaitForJobs, "wait-for-jobs", false, "with --wait, also wait for Jobs to complete")
+	f.DurationVar(&d.opts.Timeout, "timeout", 5*time.Minute, "time to wait for any one operation (hooks, readiness)")
+	f.BoolVar(&d.opts.Atomic, "atomic", false, "on failure, roll back (upgrade) or uninstall (install); implies --wait")
+	f.BoolVar(&d.opts.Atomic, "rollback-on-failure", false, "alias of --atomic (Helm v4's name)")
+	f.BoolVar(&d.opts.NoHooks, "no-hooks", false, "do not run hooks")
+	f.BoolVar(&d.opts.ForceReplace, "force-replace", false, "delete and recreate objects whose immutable fields changed")
+	f.StringVar(&d.opts.Description, "description", "", "a custom description for the revision")
+	f.IntVar(&d.opts.HistoryMax, "history-max", 10, "keep at most this many revisions (0: no limit); the last deployed one is always kept")
+	d.output.register(cmd)
+	if withRender {
+		f.BoolVar(&d.opts.SkipCRDs, "skip-crds", false, "do not create or update the CRDs of crds/ directories")
+		f.BoolVar(&d.opts.TakeOwnership, "take-ownership", false, "adopt existing objects that belong to no release or another one")
+		f.StringToStringVar(&d.labels, "labels", nil, "labels for the release record (key1=v1,key2=v2)")
+		f.StringVar(&d.dryRun, "dry-run", "", `simulate: "client" renders only; "server" also has the API server validate every object; nothing is written`)
+		f.Lookup("dry-run").NoOptDefVal = "client"
+		f.Bool("force-conflicts", true, "take over fields other managers own (always on: hoist applies with force and reports the conflicts)")
+	}
+}
+
+// resolve validates the flags into options.
+func (d *deployFlags) resolve() (action.DeployOptions, error) {
+	o := d.opts
+	switch d.dryRun {
+	case "", "client", "server":
+		o.DryRun = d.dryRun
+	case "none", "false":
+		o.DryRun = ""
+	case "true":
+		o.DryRun = "client"
+	default:
+		return o, fmt.Errorf("--dry-run=%s: want client or server", d.dryRun)
+	}
+	if o.Atomic {
+		o.Wait = true
+	}
+	for k := range d.labels {
+		if storage.IsSystemLabel(k) {
+			return o, fmt.Errorf("--labels: %q is reserved for the release storage", k)
+		}
+	}
+	o.Labels = d.labels
+	return o, nil
+}
+
+// identity names this process as a lock holder.
+func identity() string {
+	host, _ := os.Hostname()
+	user := os.Getenv("USER")
+	if user == "" {
+		user = "unknown"
+	}
+	return strings.Join([]string{user, host, fmt.Sprint(os.Getpid())}, "@")
+}
+
+// config builds the release use cases' configuration from the global flags.
+func (s *settings) config(cmd *cobra.Command) (*action.Configuration, error) {
+	clients, err := s.Clients()
+	if err != nil {
+		return nil, err
+	}
+	cfg := action.NewConfiguration(clients, "hoist "+identity())
+	cfg.Log = cmd.ErrOrStderr()
+	cfg.Progress = newProgressPrinter(cmd.ErrOrStderr()).update
+	return cfg, nil
+}
