@@ -64,6 +64,7 @@ history you can roll back, and runs the same engine in-cluster as hoist-controll
 		newListCmd(s),
 		newGetCmd(s),
 		newReleaseTestCmd(s),
+		newPackageCmd(),
 	)
 	return root
 }

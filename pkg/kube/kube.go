@@ -16,7 +16,8 @@ import (
 // (--kube-context, --kube-token, --kube-apiserver, --kube-ca-file, --kube-as-user…).
 type Flags struct {
 	cf *genericclioptions.ConfigFlags
-	// QPS and Burst for the clients (default 100 and 200: releases touch many objects).
+	// QPS and Burst for the clients (default 500 and 1000: a release applies hundreds of
+	// objects concurrently; the API server's priority and fairness still applies).
 	QPS   float32
 	Burst int
 
@@ -28,7 +29,7 @@ type Flags struct {
 // NewFlags returns the flags with their defaults.
 func NewFlags() *Flags {
 	cf := genericclioptions.NewConfigFlags(true)
-	return &Flags{cf: cf, QPS: 100, Burst: 200}
+	return &Flags{cf: cf, QPS: 500, Burst: 1000}
 }
 
 // AddFlags registers the connection flags (all but --namespace, which the CLI owns).

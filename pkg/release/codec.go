@@ -21,7 +21,7 @@ func Encode(r *Release) ([]byte, error) {
 		r.Format = FormatV1
 	}
 	var buf bytes.Buffer
-	zw, err := gzip.NewWriterLevel(&buf, gzip.BestSpeed)
+	zw, err := gzip.NewWriterLevel(&buf, gzip.BestCompression)
 	if err != nil {
 		return nil, err
 	}

@@ -122,6 +122,9 @@ func (e *Env) Exports() []string {
 	return []string{
 		"export KUBECONFIG=" + e.AdminKubeconfig,
 		"export " + EnvVar + "=" + e.StateFile(),
+		"export HOIST_REGISTRY=" + e.Registry,
+		"export HOIST_SECURE_REGISTRY=" + e.SecureRegistry,
+		"export HOIST_GIT_URL=" + e.GitURL,
 	}
 }
 

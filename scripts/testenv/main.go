@@ -6,6 +6,7 @@
 //	testenv status [--dir DIR]           URLs and memory of a running environment
 //	testenv exec [--dir DIR] -- CMD…     start, run CMD inside, stop (make test)
 //	testenv git-serve --addr --root …    the Git server process `up` starts
+//	testenv secret-bytes -n NS -l SEL    bytes of data in matching Secrets (benchmarks)
 package main
 
 import (
@@ -20,6 +21,10 @@ import (
 	"sort"
 	"syscall"
 	"time"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/tools/clientcmd"
 
 	"github.com/hoist-dev/hoist/pkg/testenv"
 )
@@ -41,6 +46,10 @@ func main() {
 		code, err = execCmd(os.Args[2:])
 	case "git-serve":
 		err = gitServe(os.Args[2:])
+	case "ping":
+		err = ping(os.Args[2:])
+	case "secret-bytes":
+		err = secretBytes(os.Args[2:])
 	default:
 		usage()
 	}
@@ -123,6 +132,23 @@ func status(args []string) error {
 		fmt.Println(l)
 	}
 	return nil
+}
+
+// ping succeeds when the environment's API server answers.
+func ping(args []string) error {
+	fs := flag.NewFlagSet("ping", flag.ExitOnError)
+	dir := fs.String("dir", defaultDir(), "state directory")
+	_ = fs.Parse(args)
+	env, err := testenv.Load(*dir)
+	if err != nil {
+		return err
+	}
+	cs, err := env.Clientset()
+	if err != nil {
+		return err
+	}
+	_, err = cs.Discovery().ServerVersion()
+	return err
 }
 
 func printRSS(env *testenv.Env) {
@@ -238,4 +264,34 @@ func gitServe(args []string) error {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	return testenv.ServeGit(ctx, *addr, *root, *user, *pass)
+}
+
+// secretBytes prints the total size of the data of the Secrets matching a selector:
+// what a release record costs in etcd (benchmarks compare hoist's with Helm's).
+func secretBytes(args []string) error {
+	fs := flag.NewFlagSet("secret-bytes", flag.ExitOnError)
+	kubeconfig := fs.String("kubeconfig", os.Getenv("KUBECONFIG"), "kubeconfig")
+	ns := fs.String("n", "default", "namespace")
+	selector := fs.String("l", "", "label selector")
+	_ = fs.Parse(args)
+	cfg, err := clientcmd.BuildConfigFromFlags("", *kubeconfig)
+	if err != nil {
+		return err
+	}
+	cs, err := kubernetes.NewForConfig(cfg)
+	if err != nil {
+		return err
+	}
+	list, err := cs.CoreV1().Secrets(*ns).List(context.Background(), metav1.ListOptions{LabelSelector: *selector})
+	if err != nil {
+		return err
+	}
+	total := 0
+	for _, s := range list.Items {
+		for _, v := range s.Data {
+			total += len(v)
+		}
+	}
+	fmt.Println(total)
+	return nil
 }

@@ -1,0 +1,48 @@
+package chart
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+)
+
+func TestSaveIsReproducibleAndLoadsBack(t *testing.T) {
+	c, err := Load(filepath.Join("testdata", "charts", "full"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	p1, err := Save(c, dir, SaveOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b1, _ := os.ReadFile(p1)
+	c2, err := Load(p1)
+	if err != nil {
+		t.Fatalf("loading the saved archive: %v", err)
+	}
+	p2, err := Save(c2, t.TempDir(), SaveOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b2, _ := os.ReadFile(p2)
+	if !bytes.Equal(b1, b2) {
+		t.Fatal("saving the same chart twice gave different bytes")
+	}
+	if c2.Name() != c.Name() || len(c2.Templates) != len(c.Templates) || len(c2.Files) != len(c.Files) || len(c2.Dependencies()) != len(c.Dependencies()) {
+		t.Fatalf("round trip lost content: %d/%d templates, %d/%d files, %d/%d deps",
+			len(c2.Templates), len(c.Templates), len(c2.Files), len(c.Files), len(c2.Dependencies()), len(c.Dependencies()))
+	}
+	p3, err := Save(c, t.TempDir(), SaveOptions{ModTime: time.Unix(1700000000, 0)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b3, _ := os.ReadFile(p3); bytes.Equal(b1, b3) {
+		t.Fatal("a different ModTime should change the bytes")
+	}
+	if filepath.Base(p1) != c.Name()+"-"+c.Metadata.Version+".tgz" {
+		t.Fatalf("archive name %s", filepath.Base(p1))
+	}
+}
