@@ -246,4 +246,3 @@ func (c *Configuration) hookLogs(ctx context.Context, obj *unstructured.Unstruct
 	}
 	return strings.TrimSpace(b.String())
 }
-
