@@ -3,9 +3,12 @@ package engine
 import (
 	"fmt"
 	"path"
+	"runtime"
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"unicode"
 
 	"sigs.k8s.io/yaml"
@@ -150,48 +153,63 @@ func SortManifests(files map[string]string, order KindOrder) ([]*Hook, []Manifes
 		names = append(names, n)
 	}
 	sort.Strings(names)
-	var hooks []*Hook
-	var manifests []Manifest
+	// Parse every document's head first, concurrently (the YAML parse is most of the
+	// cost for large charts); then classify them in order.
+	type doc struct {
+		name, content string
+		head          Head
+		err           error
+	}
+	var docs []*doc
 	for _, name := range names {
 		content := files[name]
 		if strings.HasPrefix(path.Base(name), "_") || strings.TrimSpace(content) == "" {
 			continue
 		}
-		for _, doc := range SplitDocuments(content) {
-			var head Head
-			if err := yaml.Unmarshal([]byte(doc), &head); err != nil {
-				return hooks, manifests, fmt.Errorf("YAML parse error on %s: %w", name, err)
-			}
-			var annotations map[string]string
-			if head.Metadata != nil {
-				annotations = head.Metadata.Annotations
-			}
-			events, isHook := annotations[HookAnnotation]
-			if !isHook {
-				manifests = append(manifests, Manifest{Name: name, Content: doc, Head: &head})
-				continue
-			}
-			h := &Hook{
-				Name: head.Metadata.Name, Kind: head.Kind, Path: name, Manifest: doc,
-				Events: []HookEvent{}, DeletePolicies: []string{}, OutputLogPolicies: []string{},
-			}
-			h.Weight, _ = strconv.Atoi(annotations[HookWeightAnnotation])
-			known := true
-			for _, e := range strings.Split(events, ",") {
-				ev, ok := hookEvents[strings.ToLower(strings.TrimSpace(e))]
-				if !ok {
-					known = false
-					break
-				}
-				h.Events = append(h.Events, ev)
-			}
-			if !known {
-				continue
-			}
-			h.DeletePolicies = annotationList(annotations, HookDeleteAnnotation)
-			h.OutputLogPolicies = annotationList(annotations, HookOutputLogAnnot)
-			hooks = append(hooks, h)
+		for _, d := range SplitDocuments(content) {
+			docs = append(docs, &doc{name: name, content: d})
 		}
+	}
+	parallel(len(docs), func(i int) {
+		d := docs[i]
+		d.err = yaml.Unmarshal([]byte(d.content), &d.head)
+	})
+	var hooks []*Hook
+	var manifests []Manifest
+	for _, d := range docs {
+		if d.err != nil {
+			return hooks, manifests, fmt.Errorf("YAML parse error on %s: %w", d.name, d.err)
+		}
+		name, doc, head := d.name, d.content, d.head
+		var annotations map[string]string
+		if head.Metadata != nil {
+			annotations = head.Metadata.Annotations
+		}
+		events, isHook := annotations[HookAnnotation]
+		if !isHook {
+			manifests = append(manifests, Manifest{Name: name, Content: doc, Head: &d.head})
+			continue
+		}
+		h := &Hook{
+			Name: head.Metadata.Name, Kind: head.Kind, Path: name, Manifest: doc,
+			Events: []HookEvent{}, DeletePolicies: []string{}, OutputLogPolicies: []string{},
+		}
+		h.Weight, _ = strconv.Atoi(annotations[HookWeightAnnotation])
+		known := true
+		for _, e := range strings.Split(events, ",") {
+			ev, ok := hookEvents[strings.ToLower(strings.TrimSpace(e))]
+			if !ok {
+				known = false
+				break
+			}
+			h.Events = append(h.Events, ev)
+		}
+		if !known {
+			continue
+		}
+		h.DeletePolicies = annotationList(annotations, HookDeleteAnnotation)
+		h.OutputLogPolicies = annotationList(annotations, HookOutputLogAnnot)
+		hooks = append(hooks, h)
 	}
 	rank := order.rank()
 	sort.SliceStable(hooks, func(i, j int) bool { return rank.less(hooks[i].Kind, hooks[j].Kind) })
@@ -234,4 +252,31 @@ func (r kindRank) less(a, b string) bool {
 		return true
 	}
 	return ra < rb
+}
+
+// parallel runs f(0..n-1) on up to GOMAXPROCS goroutines.
+func parallel(n int, f func(i int)) {
+	workers := min(runtime.GOMAXPROCS(0), n)
+	if workers <= 1 {
+		for i := range n {
+			f(i)
+		}
+		return
+	}
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				i := int(next.Add(1)) - 1
+				if i >= n {
+					return
+				}
+				f(i)
+			}
+		}()
+	}
+	wg.Wait()
 }
