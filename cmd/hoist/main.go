@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"os/signal"
 	"runtime/debug"
@@ -22,7 +23,19 @@ func main() {
 	if os.Getenv("GOGC") == "" {
 		debug.SetGCPercent(400)
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	// The first SIGINT/SIGTERM cancels the operation, which records its revision failed
+	// and releases its lock; a second one quits at once.
+	ctx, cancel := context.WithCancel(context.Background())
+	sigs := make(chan os.Signal, 2)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	go func() {
+		<-sigs
+		fmt.Fprintln(os.Stderr, "hoist: interrupted; cleaning up (interrupt again to quit at once)")
+		cancel()
+		<-sigs
+		os.Exit(130)
+	}()
+	stop := func() { signal.Stop(sigs); cancel() }
 	code := cli.Main(ctx, cli.Deps{
 		In:    os.Stdin,
 		Out:   os.Stdout,

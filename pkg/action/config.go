@@ -2,8 +2,10 @@ package action
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
+	"net/http"
 	"sort"
 	"strings"
 	"time"
@@ -142,11 +144,17 @@ func (c *Configuration) history(ctx context.Context, ns, name string) ([]*releas
 	return h, nil
 }
 
+// ErrNamespaceNotFound is returned when the release's namespace does not exist.
+var ErrNamespaceNotFound = errors.New("namespace not found")
+
 // lock takes the release lock; if the previous holder died, the revision it left
 // pending is marked failed, so no release stays pending for ever.
 func (c *Configuration) lock(ctx context.Context, ns, name string) (*storage.Lock, error) {
 	l, err := c.Locker.Lock(ctx, ns, name)
 	if err != nil {
+		if namespaceMissing(err) { // the Lease lives in the release's namespace
+			return nil, fmt.Errorf("release %s in %s: %w (create it, or install with --create-namespace)", name, ns, ErrNamespaceNotFound)
+		}
 		return nil, err
 	}
 	h, err := c.history(ctx, ns, name)
@@ -169,6 +177,31 @@ func (c *Configuration) lock(ctx context.Context, ns, name string) (*storage.Loc
 		}
 	}
 	return l, nil
+}
+
+// lockIn is lock, creating the namespace first when it is missing and create is set
+// (install --create-namespace, upgrade --install --create-namespace). An existing
+// namespace is left alone, so users without the right to create namespaces can use
+// --create-namespace on namespaces that exist.
+func (c *Configuration) lockIn(ctx context.Context, ns, name string, create bool) (*storage.Lock, error) {
+	l, err := c.lock(ctx, ns, name)
+	if create && errors.Is(err, ErrNamespaceNotFound) {
+		if err := createNamespace(ctx, c, ns); err != nil {
+			return nil, err
+		}
+		return c.lock(ctx, ns, name)
+	}
+	return l, err
+}
+
+// namespaceMissing reports whether err is the API server's NotFound for a namespace.
+func namespaceMissing(err error) bool {
+	var st apierrors.APIStatus
+	if !errors.As(err, &st) {
+		return false
+	}
+	s := st.Status()
+	return s.Code == http.StatusNotFound && s.Details != nil && s.Details.Kind == "namespaces"
 }
 
 // pruneHistory deletes old revisions beyond max, keeping the last deployed one.

@@ -53,14 +53,16 @@ type Result struct {
 
 // deployment is one revision being rolled out.
 type deployment struct {
-	cfg      *Configuration
-	rel      *release.Release
-	previous *release.Release // the revision being replaced, if any
-	objs     []*unstructured.Unstructured
-	crds     []*unstructured.Unstructured
-	opts     DeployOptions
-	pending  release.Status
-	event    struct{ pre, post engine.HookEvent }
+	cfg *Configuration
+	rel *release.Release
+	// live are the objects the release may have in the cluster before this revision
+	// (see liveObjects): those the revision lacks are pruned.
+	live    []apply.ObjMeta
+	objs    []*unstructured.Unstructured
+	crds    []*unstructured.Unstructured
+	opts    DeployOptions
+	pending release.Status
+	event   struct{ pre, post engine.HookEvent }
 }
 
 // run performs the rollout of d.rel, recording its progress in storage.
@@ -72,12 +74,12 @@ func (d *deployment) run(ctx context.Context) (*Result, error) {
 	}
 	r.SetStatus(d.pending, "Operation in progress")
 	if err := cfg.Storage.Create(ctx, r); err != nil {
-		return nil, fmt.Errorf("recording revision %s: %w", r.Key(), err)
+		return nil, err // the storage names the revision
 	}
 	fail := func(err error) (*Result, error) {
 		r.SetStatus(release.StatusFailed, fmt.Sprintf("%s failed: %v", d.verb(), err))
 		if uerr := cfg.Storage.Update(context.WithoutCancel(ctx), r); uerr != nil {
-			return res, errors.Join(err, fmt.Errorf("recording the failure of %s: %w", r.Key(), uerr))
+			return res, errors.Join(err, fmt.Errorf("recording the failure: %w", uerr))
 		}
 		return res, err
 	}
@@ -98,11 +100,14 @@ func (d *deployment) run(ctx context.Context) (*Result, error) {
 	})
 	res.Changes = cs
 	if err != nil {
+		// What was applied before the failure belongs to the release: the next revision
+		// prunes it if it does not have it.
+		r.Inventory = appliedInventory(cs)
 		return fail(err)
 	}
 	r.Inventory = inventory(d.objs)
-	if d.previous != nil {
-		pruned, err := cfg.Apply.Prune(ctx, toObjMeta(d.previous.Inventory), d.objs, apply.PruneOptions{Owner: owner(r)})
+	if len(d.live) > 0 {
+		pruned, err := cfg.Apply.Prune(ctx, d.live, d.objs, apply.PruneOptions{Owner: owner(r)})
 		res.Pruned = pruned
 		if err != nil {
 			return fail(err)
@@ -127,7 +132,7 @@ func (d *deployment) run(ctx context.Context) (*Result, error) {
 	r.SetStatus(release.StatusDeployed, desc)
 	r.LastDeployed = cfg.now()
 	if err := cfg.Storage.Update(ctx, r); err != nil {
-		return res, fmt.Errorf("recording revision %s: %w", r.Key(), err)
+		return res, err // the storage names the revision
 	}
 	if err := cfg.supersede(ctx, r); err != nil {
 		return res, err
@@ -190,6 +195,42 @@ func inventory(objs []*unstructured.Unstructured) []release.ObjectRef {
 	for _, o := range objs {
 		gvk := o.GroupVersionKind()
 		out = append(out, release.ObjectRef{Group: gvk.Group, Version: gvk.Version, Kind: gvk.Kind, Namespace: o.GetNamespace(), Name: o.GetName()})
+	}
+	return out
+}
+
+// appliedInventory lists the objects an apply that failed part-way wrote or found up to date.
+func appliedInventory(cs *apply.ChangeSet) []release.ObjectRef {
+	var out []release.ObjectRef
+	for _, o := range cs.Objects(apply.ActionCreated, apply.ActionConfigured, apply.ActionReplaced, apply.ActionUnchanged) {
+		out = append(out, release.ObjectRef{Group: o.Group, Version: o.Version, Kind: o.Kind, Namespace: o.Namespace, Name: o.Name})
+	}
+	return out
+}
+
+// liveObjects are the objects a release may have in the cluster, each once (the newest
+// revision's apiVersion): those of its last deployed revision and of every later one,
+// since a failed revision may have applied objects before it failed and an interrupted
+// one too. An uninstalled revision ends the list: its objects were deleted.
+func (c *Configuration) liveObjects(h []*release.Release) []apply.ObjMeta {
+	var out []apply.ObjMeta
+	seen := map[apply.ObjMeta]bool{}
+	for i := len(h) - 1; i >= 0; i-- {
+		r := h[i]
+		if r.Status == release.StatusUninstalled {
+			break
+		}
+		for _, o := range objectsOf(c, r) {
+			k := o
+			k.Version = ""
+			if !seen[k] {
+				seen[k] = true
+				out = append(out, o)
+			}
+		}
+		if r.Status == release.StatusDeployed || r.Status == release.StatusSuperseded {
+			break
+		}
 	}
 	return out
 }

@@ -199,7 +199,10 @@ func hookDone(u *unstructured.Unstructured) (bool, error) {
 			switch m["type"] {
 			case "Complete":
 				return true, nil
-			case "Failed":
+			case "Failed", "FailureTarget":
+				// Since Kubernetes 1.31 FailureTarget says the Job has failed at once, and
+				// Failed follows once its pods are gone, which a lost node (or a pod kwok
+				// leaves alone) can delay for ever.
 				return true, fmt.Errorf("job failed: %v", m["message"])
 			}
 		}

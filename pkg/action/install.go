@@ -42,12 +42,7 @@ func (a Install) Run(ctx context.Context, opts InstallOptions) (*Result, error) 
 		return a.render(ctx, opts, 1)
 	}
 	// The namespace must exist before the lock (a Lease in it) can be taken.
-	if opts.CreateNamespace && opts.DryRun == "" {
-		if err := createNamespace(ctx, cfg, opts.Namespace); err != nil {
-			return nil, err
-		}
-	}
-	lock, err := cfg.lock(ctx, opts.Namespace, opts.Name)
+	lock, err := cfg.lockIn(ctx, opts.Namespace, opts.Name, opts.CreateNamespace && opts.DryRun == "")
 	if err != nil {
 		return nil, err
 	}
@@ -69,7 +64,8 @@ func (a Install) Run(ctx context.Context, opts InstallOptions) (*Result, error) 
 		return nil, err
 	}
 	r := newRecord(cfg, opts.Name, opts.Namespace, revision, opts.Chart, opts.Values, rd, opts.Labels)
-	d := &deployment{cfg: cfg, rel: r, objs: objs, crds: crds, opts: opts.DeployOptions, pending: release.StatusPendingInstall}
+	// A failed install may have applied objects: the new revision prunes those it lacks.
+	d := &deployment{cfg: cfg, rel: r, live: cfg.liveObjects(h), objs: objs, crds: crds, opts: opts.DeployOptions, pending: release.StatusPendingInstall}
 	d.event.pre, d.event.post = engine.PreInstall, engine.PostInstall
 	res, err := d.run(ctx)
 	if err != nil && opts.Atomic && opts.DryRun == "" && res != nil {

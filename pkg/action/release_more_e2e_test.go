@@ -207,6 +207,7 @@ func TestE2EFailedRolloutWithoutAtomic(t *testing.T) {
 		if !errors.Is(err, apply.ErrWaitTimeout) {
 			t.Fatalf("want a wait timeout, got %v", err)
 		}
+		t.Logf("error: %v", err)
 		wantContains(t, "the error", err.Error(), app)
 		if res == nil || res.RolledBack || res.Release.Status != release.StatusFailed {
 			t.Fatalf("result %+v", res)
@@ -293,6 +294,7 @@ func TestE2EImmutableSelector(t *testing.T) {
 		if !errors.Is(err, apply.ErrImmutable) {
 			t.Fatalf("want an immutable-field error, got %v", err)
 		}
+		t.Logf("error: %v", err)
 		wantContains(t, "the error", err.Error(), app, "spec.selector", "force-replace")
 		r := getRecord(t, ctx, cfg, ns, name, 2)
 		if r.Status != release.StatusFailed {
@@ -494,6 +496,7 @@ func TestE2EHooksEveryKind(t *testing.T) {
 		if err == nil {
 			t.Fatal("the upgrade should fail: its pre-upgrade hook fails")
 		}
+		t.Logf("error: %v", err)
 		wantContains(t, "the error", err.Error(), "pre-upgrade hook Job/"+name+"-bad-pre-upgrade", "job failed", "deadline")
 		if d := time.Since(start); d > 25*time.Second {
 			t.Fatalf("the hook failed after 1s but the upgrade took %s", d)
@@ -525,6 +528,7 @@ func TestE2EHooksEveryKind(t *testing.T) {
 		if err == nil {
 			t.Fatal("the release test should fail")
 		}
+		t.Logf("error: %v", err)
 		wantContains(t, "the error", err.Error(), "test hook Job/"+name+"-test-bad", "job failed")
 		if r == nil || r.Revision != 4 {
 			t.Fatalf("tested revision: %+v", r)
@@ -563,6 +567,15 @@ func TestE2EHooksEveryKind(t *testing.T) {
 		r := getRecord(t, ctx, cfg, ns, name, 5)
 		if hookOf(t, r, "pre-rollback").LastRun.Phase != "Succeeded" || hookOf(t, r, "post-rollback").LastRun.Phase != "Succeeded" {
 			t.Fatal("rollback hooks not recorded")
+		}
+		// Revision 5 ran only its rollback hooks: the runs of revision 2 are not its own.
+		for _, n := range []string{"pre-upgrade", "post-upgrade", "pre-shared"} {
+			if h := hookOf(t, r, n); !h.LastRun.StartedAt.IsZero() {
+				t.Fatalf("revision 5 records a run of %s it did not make: %+v", n, h.LastRun)
+			}
+		}
+		if h := hookOf(t, getRecord(t, ctx, cfg, ns, name, 2), "pre-rollback"); !h.LastRun.StartedAt.IsZero() {
+			t.Fatalf("revision 2's record should not change: pre-rollback %+v", h.LastRun)
 		}
 	})
 
@@ -775,6 +788,7 @@ func TestE2ENonAdmin(t *testing.T) {
 		if !apierrors.IsForbidden(err) {
 			t.Fatalf("want forbidden, got %v", err)
 		}
+		t.Logf("error: %v", err)
 		wantContains(t, "the error", err.Error(), "release nr in "+ns, "forbidden", "leases", env.UserName)
 		if h, err := admin.Storage.History(ctx, ns, "nr"); err != nil || len(h) != 0 {
 			t.Fatalf("nothing should be recorded: %d revisions, %v", len(h), err)
@@ -795,6 +809,7 @@ func TestE2ENonAdmin(t *testing.T) {
 		if !apierrors.IsForbidden(err) {
 			t.Fatalf("want forbidden, got %v", err)
 		}
+		t.Logf("error: %v", err)
 		wantContains(t, "the error", err.Error(), "nr.v2", "forbidden", "secrets", env.UserName)
 		wantHistory(t, ctx, admin, ns, "nr", release.StatusDeployed)
 		noLease(t, ctx, acs, ns, "nr")
@@ -810,6 +825,7 @@ func TestE2ENonAdmin(t *testing.T) {
 		if !apierrors.IsForbidden(err) {
 			t.Fatalf("want forbidden, got %v", err)
 		}
+		t.Logf("error: %v", err)
 		wantContains(t, "the error", err.Error(), "Deployment/"+ns+"/nr-app", "ConfigMap/"+ns+"/nr-config", "forbidden", env.UserName)
 		r := getRecord(t, ctx, admin, ns, "nr", 2)
 		if r.Status != release.StatusFailed {
@@ -974,6 +990,7 @@ func TestE2EBadInput(t *testing.T) {
 		if err == nil {
 			t.Fatalf("upgrade with %v should fail", vals)
 		}
+		t.Logf("error: %v", err)
 		wantContains(t, "the error", err.Error(), mention...)
 		if rev > 0 {
 			r := getRecord(t, ctx, cfg, ns, name, rev)
@@ -1046,18 +1063,32 @@ func TestE2EBadInput(t *testing.T) {
 		if err == nil {
 			t.Fatal("install into a missing namespace should fail")
 		}
-		wantContains(t, "the error", err.Error(), "namespace "+missing, "not found", "create-namespace")
+		t.Logf("error: %v", err)
+		wantContains(t, "the error", err.Error(), "release "+name+" in "+missing, "namespace not found", "create-namespace")
 		_, err = Upgrade{Config: cfg}.Run(ctx, UpgradeOptions{Name: name, Namespace: missing, Chart: chart, Install: true})
 		if err == nil {
 			t.Fatal("upgrade --install into a missing namespace should fail")
 		}
-		wantContains(t, "the error", err.Error(), "namespace "+missing, "not found", "create-namespace")
+		wantContains(t, "the error", err.Error(), "release "+name+" in "+missing, "namespace not found", "create-namespace")
 		if _, err := cs.CoreV1().Namespaces().Get(ctx, missing, metav1.GetOptions{}); !apierrors.IsNotFound(err) {
 			t.Fatalf("namespace %s should not exist: %v", missing, err)
 		}
 		if h, err := cfg.Storage.History(ctx, missing, name); err != nil || len(h) != 0 {
 			t.Fatalf("nothing should be recorded: %d, %v", len(h), err)
 		}
+	})
+
+	step("upgrade --install --create-namespace into a new namespace", func(t *testing.T) {
+		created := ns + "-created"
+		t.Cleanup(func() { _ = cs.CoreV1().Namespaces().Delete(context.Background(), created, metav1.DeleteOptions{}) })
+		res, err := Upgrade{Config: cfg}.Run(ctx, UpgradeOptions{Name: name, Namespace: created, Chart: chart, Install: true, CreateNamespace: true, DeployOptions: wait})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.Release.Revision != 1 || res.Release.Status != release.StatusDeployed {
+			t.Fatalf("revision %d %s", res.Release.Revision, res.Release.Status)
+		}
+		deploymentReady(t, ctx, cs, created, name+"-app", 2)
 	})
 
 	step("two upgrades at once: the second fails at once naming the holder", func(t *testing.T) {
@@ -1101,6 +1132,7 @@ func TestE2EBadInput(t *testing.T) {
 		if d := time.Since(start); d > 5*time.Second {
 			t.Fatalf("the second upgrade should fail at once, it took %s", d)
 		}
+		t.Logf("error: %v", err)
 		wantContains(t, "the error", err.Error(), "held by "+holder, "release "+name+" in "+ns)
 		wg.Wait()
 		if firstErr == nil || !strings.Contains(firstErr.Error(), app) {
@@ -1128,9 +1160,13 @@ func TestE2EBadInput(t *testing.T) {
 	})
 }
 
-// buildCLI builds cmd/hoist into a temporary directory.
+// buildCLI builds cmd/hoist into a temporary directory, or returns $HOIST_CLI_BIN when
+// set (a binary built from this checkout, to spare the build when iterating).
 func buildCLI(t *testing.T) string {
 	t.Helper()
+	if bin := os.Getenv("HOIST_CLI_BIN"); bin != "" {
+		return bin
+	}
 	bin := filepath.Join(t.TempDir(), "hoist")
 	cmd := exec.Command("go", "build", "-o", bin, "./cmd/hoist")
 	cmd.Dir = "../.."
@@ -1145,6 +1181,10 @@ func buildCLI(t *testing.T) string {
 // takes over and marks the revision failed. With SIGINT the CLI marks the revision
 // failed itself, releases the lock and exits non-zero at once.
 func TestE2EKilledCLI(t *testing.T) {
+	testenv.Require(t)
+	// Built before t.Parallel, while the other tests of the file wait: the build takes
+	// both cores for a while.
+	bin := buildCLI(t)
 	t.Parallel()
 	cfg, ns, env := moreE2E(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
@@ -1152,7 +1192,6 @@ func TestE2EKilledCLI(t *testing.T) {
 	cs := cfg.Clients.Typed
 	step := steps(t)
 	const name = "killed"
-	bin := buildCLI(t)
 	chartDir, err := filepath.Abs(rolloutChart)
 	if err != nil {
 		t.Fatal(err)

@@ -61,10 +61,6 @@ func (a Rollback) rollback(ctx context.Context, latest, to *release.Release, opt
 	if err != nil {
 		return nil, err
 	}
-	previous := release.LastDeployed(h)
-	if previous == nil {
-		previous = latest
-	}
 	objs, err := cfg.Apply.Build(to.Manifest, to.Namespace)
 	if err != nil {
 		return nil, fmt.Errorf("revision %d of %s: %w", to.Revision, to.Name, err)
@@ -74,12 +70,24 @@ func (a Rollback) rollback(ctx context.Context, latest, to *release.Release, opt
 		Format: release.FormatV1, Name: to.Name, Namespace: to.Namespace, Revision: release.Latest(h).Revision + 1,
 		FirstDeployed: firstDeployed(h, now), LastDeployed: now,
 		Chart: to.Chart, Config: to.Config, Values: to.Values, Manifest: to.Manifest,
-		Hooks: to.Hooks, Notes: to.Notes, Labels: to.Labels, Postrender: to.Postrender,
+		Hooks: freshHooks(to.Hooks), Notes: to.Notes, Labels: to.Labels, Postrender: to.Postrender,
 	}
 	if opts.Description == "" {
 		opts.Description = fmt.Sprintf("Rollback to %d", to.Revision)
 	}
-	d := &deployment{cfg: cfg, rel: r, previous: previous, objs: objs, opts: opts.DeployOptions, pending: release.StatusPendingRollback}
+	d := &deployment{cfg: cfg, rel: r, live: cfg.liveObjects(h), objs: objs, opts: opts.DeployOptions, pending: release.StatusPendingRollback}
 	d.event.pre, d.event.post = engine.PreRollback, engine.PostRollback
 	return d.run(ctx)
+}
+
+// freshHooks copies a revision's hooks without their last runs: a new revision records
+// only the runs it makes.
+func freshHooks(hs []*release.Hook) []*release.Hook {
+	out := make([]*release.Hook, len(hs))
+	for i, h := range hs {
+		c := *h
+		c.LastRun = release.HookRun{}
+		out[i] = &c
+	}
+	return out
 }

@@ -66,7 +66,7 @@ func (a Uninstall) run(ctx context.Context, ns, name string, opts UninstallOptio
 				return res, a.failed(ctx, latest, err)
 			}
 		}
-		objs := objectsOf(cfg, latest)
+		objs := cfg.liveObjects(h)
 		cs, err := cfg.Apply.Delete(ctx, objs, apply.DeleteOptions{Owner: owner(latest), Wait: opts.Wait, Timeout: timeout})
 		res.Changes = cs
 		if err != nil {

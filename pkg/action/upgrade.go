@@ -43,7 +43,7 @@ func (a Upgrade) Run(ctx context.Context, opts UpgradeOptions) (*Result, error) 
 	if err := release.ValidateName(opts.Name); err != nil {
 		return nil, err
 	}
-	lock, err := cfg.lock(ctx, opts.Namespace, opts.Name)
+	lock, err := cfg.lockIn(ctx, opts.Namespace, opts.Name, opts.Install && opts.CreateNamespace && opts.DryRun == "")
 	if err != nil {
 		return nil, err
 	}
@@ -64,13 +64,9 @@ func (a Upgrade) Run(ctx context.Context, opts UpgradeOptions) (*Result, error) 
 		})
 	}
 	defer lock.Release()
-	deployed := release.LastDeployed(h)
-	if deployed == nil {
-		// Helm upgrades a release whose only revisions failed from the latest one.
-		if latest.Status != release.StatusFailed {
-			return nil, fmt.Errorf("release %s in %s: %w", opts.Name, opts.Namespace, ErrNoDeployedRelease)
-		}
-		deployed = latest
+	// Helm upgrades a release whose only revisions failed from the latest one.
+	if release.LastDeployed(h) == nil && latest.Status != release.StatusFailed {
+		return nil, fmt.Errorf("release %s in %s: %w", opts.Name, opts.Namespace, ErrNoDeployedRelease)
 	}
 	vals := userValues(opts, latest)
 	rd, objs, crds, err := cfg.renderForCluster(ctx, opts.Chart, opts.Name, opts.Namespace, latest.Revision+1, true, vals, opts.DryRun == "client")
@@ -83,7 +79,7 @@ func (a Upgrade) Run(ctx context.Context, opts UpgradeOptions) (*Result, error) 
 		r.SetStatus(release.StatusPendingUpgrade, "Dry run complete")
 		return &Result{Release: r}, nil
 	}
-	d := &deployment{cfg: cfg, rel: r, previous: deployed, objs: objs, crds: crds, opts: opts.DeployOptions, pending: release.StatusPendingUpgrade}
+	d := &deployment{cfg: cfg, rel: r, live: cfg.liveObjects(h), objs: objs, crds: crds, opts: opts.DeployOptions, pending: release.StatusPendingUpgrade}
 	d.event.pre, d.event.post = engine.PreUpgrade, engine.PostUpgrade
 	res, err := d.run(ctx)
 	if err != nil && opts.Atomic && opts.DryRun == "" && res != nil {

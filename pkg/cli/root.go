@@ -65,6 +65,8 @@ history you can roll back, and runs the same engine in-cluster as hoist-controll
 		newGetCmd(s),
 		newReleaseTestCmd(s),
 		newPackageCmd(),
+		newRegistryCmd(deps), newPushCmd(deps), newPullCmd(deps),
+		newRepoCmd(deps), newSearchCmd(),
 	)
 	return root
 }

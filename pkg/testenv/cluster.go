@@ -62,7 +62,17 @@ func (e *Env) Namespace(t testing.TB) string {
 			t.Logf("keeping namespace %s (HOIST_E2E_KEEP=1)", ns.Name)
 			return
 		}
-		_ = cs.CoreV1().Namespaces().Delete(context.Background(), ns.Name, metav1.DeleteOptions{})
+		ctx := context.Background()
+		_ = cs.CoreV1().Namespaces().Delete(ctx, ns.Name, metav1.DeleteOptions{})
+		// kwok never finishes terminating pods it was told to leave alone (never-Ready
+		// test pods); force their deletion so the namespace can go.
+		zero := int64(0)
+		pods, err := cs.CoreV1().Pods(ns.Name).List(ctx, metav1.ListOptions{})
+		if err == nil {
+			for _, p := range pods.Items {
+				_ = cs.CoreV1().Pods(ns.Name).Delete(ctx, p.Name, metav1.DeleteOptions{GracePeriodSeconds: &zero})
+			}
+		}
 	})
 	for {
 		if _, err := cs.CoreV1().ServiceAccounts(ns.Name).Get(ctx, "default", metav1.GetOptions{}); err == nil {

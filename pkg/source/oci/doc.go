@@ -1,0 +1,55 @@
+// Package oci pulls Helm charts from OCI registries and pushes them there, in Helm's
+// exact format, so that helm reads what hoist writes and the other way round.
+//
+// Contract: a chart pushed by Client.Push is an OCI image manifest whose config is
+// the chart's Chart.yaml as JSON (ConfigMediaType), whose layers are the chart
+// archive (ChartLayerMediaType) and optionally its provenance file
+// (ProvLayerMediaType), sorted by digest, and whose annotations are Helm's; a chart
+// is pulled by tag, by digest or by a SemVer constraint over the repository's
+// tags, its digest verified, and kept in a content-addressed Cache.
+//
+// # References and tags
+//
+// OCI tags cannot contain '+', so a chart version "1.2.3+build.1" is stored under the
+// tag "1.2.3_build.1" and read back as "1.2.3+build.1" (Helm's convention). A push
+// to oci://HOST/PATH stores the chart as HOST/PATH/<chart name>:<version tag>: the
+// last element of the repository is always the chart's name, as Helm requires.
+//
+// A version (source.Ref.Version) that is an exact SemVer version ("1.2.3") is used
+// as the tag directly, without listing tags; anything else ("^1.2", "1.2", "~1",
+// ">=1.0 <2", "" for the newest) is a constraint resolved against the repository's
+// tag list: the highest version that satisfies it wins, tags that are not SemVer
+// are ignored, and pre-releases only match constraints that name a pre-release
+// (">0.0.0-0" takes every version; "" takes the newest stable one).
+//
+// # Cache and network use
+//
+// Pulled manifests and blobs are kept by digest under Options.CacheDir (default
+// ${XDG_CACHE_HOME:-~/.cache}/hoist/oci, as blobs/sha256/<hex>). Files are written
+// to a temporary file in the same directory and renamed into place, so several
+// processes may share a cache; every read re-hashes the file, and a file that does
+// not match its name is removed and fetched again. A pull by tag or version always
+// asks the registry what the tag points at (one HEAD request, plus the tag list for
+// a constraint): tags move. It is a HEAD rather than a GET because registries such
+// as Docker Hub count manifest GETs against pull rate limits, and HEADs not; a cold
+// pull by tag is thus HEAD manifest, GET manifest, GET chart layer, and a warm one
+// the HEAD alone. A pull by digest ("oci://host/repo@sha256:…") whose manifest and
+// chart archive are cached makes no request at all, since the content of a digest
+// cannot change. (So a cached digest is served whichever repository the pull names,
+// and without asking the registry for permission, as docker does with its local
+// images.) Only what a pull needs is fetched: the manifest and the chart layer (and
+// the provenance layer when asked for), never the config blob.
+//
+// # Credentials
+//
+// Credentials come from Options.Username and Options.Password when set, otherwise
+// from the Docker configuration ($DOCKER_CONFIG/config.json, default
+// ~/.docker/config.json) and the credential helpers it names (credsStore,
+// credHelpers), read through oras-go's credentials package. Client.Login checks
+// credentials against the registry before it stores them there.
+//
+// Errors name their subject (the OCI reference, or the registry host) and wrap one
+// of this package's sentinels — ErrUnauthorized, ErrForbidden, ErrNotFound,
+// ErrNoMatchingVersion, ErrTLS, ErrUnreachable, ErrNotChart, ErrDigestMismatch —
+// together with the underlying error.
+package oci
