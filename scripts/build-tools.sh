@@ -2,7 +2,7 @@
 # build-tools.sh: builds the local test environment's binaries from Go modules and caches
 # them by version outside the repository, so a warm machine skips the build.
 #
-#   scripts/build-tools.sh [kube|etcd|kwok|helm|all]   (default: kube etcd kwok)
+#   scripts/build-tools.sh [kube|etcd|kwok|helm|all]   (default: all four; helm is the interop test oracle)
 #
 # Cache: $HOIST_TOOLS_DIR, else ${XDG_CACHE_HOME:-$HOME/.cache}/hoist/tools/<name>-<version>/
 # Each build logs to <cache>/<name>-<version>.log; a failed build names that log and
@@ -65,7 +65,7 @@ build_helm() {
 }
 
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(etcd kwok kube)
+[ ${#targets[@]} -gt 0 ] || targets=(etcd kwok kube helm)
 [ "${targets[0]}" != all ] || targets=(etcd kwok kube helm)
 for t in "${targets[@]}"; do
 	case $t in

@@ -26,6 +26,9 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 PATH=$PWD/bin:$PATH
 
+# Start from a clean slate when the demo runs again.
+hoist uninstall hello -n "$ns" >/dev/null 2>&1 || true
+
 run hoist version
 run hoist package charts/examples/hello -d "$work"
 run hoist push "$work/hello-0.1.0.tgz" "oci://$HOIST_REGISTRY/charts" --plain-http
