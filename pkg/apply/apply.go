@@ -31,6 +31,9 @@ type ApplyOptions struct {
 	DryRun bool
 	// Order is the kind order of the stages (engine.InstallOrder when nil).
 	Order engine.KindOrder
+	// AlwaysDryRun makes the server-side dry run for every object, also for those whose
+	// managed fields prove them unchanged (see the package documentation). DryRun implies it.
+	AlwaysDryRun bool
 }
 
 // item is one object on its way through Apply.
@@ -80,10 +83,17 @@ func (m *Manager) Apply(ctx context.Context, objs []*unstructured.Unstructured, 
 			crdKinds[schema.GroupKind{Group: g, Kind: k}] = true
 		}
 	}
+	seen := make(map[key]bool, len(metas))
+	for _, o := range metas {
+		if seen[o.key()] {
+			return nil, fmt.Errorf("apply: %s is given twice", o)
+		}
+		seen[o.key()] = true
+	}
 	defs, rest := applyStages(metas, order)
 	all := append([][]int{defs}, rest...)
-	cs := &ChangeSet{}
 	collect := func() *ChangeSet {
+		cs := &ChangeSet{Changes: make([]Change, 0, len(items))}
 		for _, st := range all {
 			for _, i := range st {
 				cs.Add(items[i].change)
@@ -172,7 +182,7 @@ func (m *Manager) Apply(ctx context.Context, objs []*unstructured.Unstructured, 
 			break
 		}
 	}
-	cs = collect()
+	cs := collect()
 	return cs, cs.Err()
 }
 
@@ -244,7 +254,30 @@ func (m *Manager) applyOne(ctx context.Context, it *item, opts ApplyOptions, new
 		}
 	}
 
+	if !opts.DryRun && !opts.AlwaysDryRun {
+		if it.live == nil {
+			m.create(ctx, ri, it)
+			return
+		}
+		if provablyUnchanged(it.desired, it.live, m.fieldManager()) {
+			it.change.Action = ActionUnchanged
+			return
+		}
+	}
 	result, conflicts, err := m.dryRun(ctx, ri, it.desired)
+	// A dry run returns the resourceVersion of the object it started from: when that is
+	// not the one read (a controller wrote status or an annotation since the preflight
+	// read), read it again, so that the comparison below is with what the dry run saw.
+	for i := 0; err == nil && it.live != nil && result.GetResourceVersion() != it.live.GetResourceVersion() && i < 3; i++ {
+		if err := m.readLive(ctx, ri, it, opts); err != nil {
+			it.fail(err)
+			return
+		}
+		if it.live == nil || result.GetResourceVersion() == it.live.GetResourceVersion() {
+			break
+		}
+		result, conflicts, err = m.dryRun(ctx, ri, it.desired)
+	}
 	it.change.Conflicts = conflicts
 	if err != nil {
 		if fields, ok := immutableFields(err); ok && it.live != nil {
@@ -278,8 +311,28 @@ func (m *Manager) applyOne(ctx context.Context, it *item, opts ApplyOptions, new
 	if opts.DryRun {
 		return
 	}
-	if err := m.write(ctx, ri, it.desired); err != nil {
+	if _, err := m.write(ctx, ri, it.desired); err != nil {
 		it.fail(fmt.Errorf("%s: apply: %w", it.meta, err))
+	}
+}
+
+// create applies an object that did not exist when it was read, without a dry run: a
+// new object has no conflicts, no immutable fields and nothing to compare with. Should
+// someone have created it since, the response shows other field managers: the object is
+// then reported configured (adopted), with a note.
+func (m *Manager) create(ctx context.Context, ri dynamic.ResourceInterface, it *item) {
+	res, err := m.write(ctx, ri, it.desired)
+	if err != nil {
+		it.fail(fmt.Errorf("%s: apply: %w", it.meta, err))
+		return
+	}
+	it.change.Action = ActionCreated
+	for _, e := range res.GetManagedFields() {
+		if e.Manager != m.fieldManager() {
+			it.change.Action = ActionConfigured
+			it.change.Message = "created by " + e.Manager + " while the apply ran, and adopted"
+			return
+		}
 	}
 }
 
@@ -315,9 +368,8 @@ func (m *Manager) dryRun(ctx context.Context, ri dynamic.ResourceInterface, obj 
 }
 
 // write applies for real, with force: the conflicts were recorded by the dry run.
-func (m *Manager) write(ctx context.Context, ri dynamic.ResourceInterface, obj *unstructured.Unstructured) error {
-	_, err := ri.Apply(ctx, obj.GetName(), obj, metav1.ApplyOptions{FieldManager: m.fieldManager(), Force: true})
-	return err
+func (m *Manager) write(ctx context.Context, ri dynamic.ResourceInterface, obj *unstructured.Unstructured) (*unstructured.Unstructured, error) {
+	return ri.Apply(ctx, obj.GetName(), obj, metav1.ApplyOptions{FieldManager: m.fieldManager(), Force: true})
 }
 
 // replace deletes an object (foreground), waits until it is gone and creates it again.
@@ -342,7 +394,7 @@ func (m *Manager) replace(ctx context.Context, ri dynamic.ResourceInterface, it 
 		it.fail(fmt.Errorf("%s: waiting for it to be deleted to replace it: %w", it.meta, err))
 		return
 	}
-	if err := m.write(ctx, ri, it.desired); err != nil {
+	if _, err := m.write(ctx, ri, it.desired); err != nil {
 		it.fail(fmt.Errorf("%s: recreating it: %w", it.meta, err))
 	}
 }

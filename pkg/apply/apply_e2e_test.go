@@ -59,7 +59,7 @@ func manifest(key, extra, selector string) string {
 // TestE2EApply runs the apply engine through a release's life in one namespace.
 func TestE2EApply(t *testing.T) {
 	e := newE2E(t)
-	ns := e.env.Namespace(t)
+	ns := e.namespace(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
 	defer cancel()
 	owner := apply.Owner{ReleaseName: "app", ReleaseNamespace: ns}
@@ -91,18 +91,25 @@ func TestE2EApply(t *testing.T) {
 	})
 
 	t.Run("re-apply unchanged makes no write", func(t *testing.T) {
-		e.counter.reset()
-		cs, err := e.m.Apply(ctx, current, opts)
-		if err != nil {
-			t.Fatal(err)
+		for _, always := range []bool{false, true} {
+			e.counter.reset()
+			o := opts
+			o.AlwaysDryRun = always
+			cs, err := e.m.Apply(ctx, current, o)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := cs.Summary(); got != "3 unchanged" {
+				t.Errorf("AlwaysDryRun=%v: Summary() = %q", always, got)
+			}
+			if w := e.counter.writes.Load(); w != 0 {
+				t.Errorf("AlwaysDryRun=%v: %d writes, want none", always, w)
+			}
+			if d := e.counter.dryRuns.Load(); (d == 0) == always {
+				t.Errorf("AlwaysDryRun=%v: %d dry runs", always, d)
+			}
+			t.Logf("AlwaysDryRun=%v: %d requests (%d dry runs)", always, e.counter.all.Load(), e.counter.dryRuns.Load())
 		}
-		if got := cs.Summary(); got != "3 unchanged" {
-			t.Errorf("Summary() = %q", got)
-		}
-		if w := e.counter.writes.Load(); w != 0 {
-			t.Errorf("%d writes, want none", w)
-		}
-		t.Logf("requests: %d (%d dry runs)", e.counter.all.Load(), e.counter.dryRuns.Load())
 	})
 
 	t.Run("change is configured", func(t *testing.T) {
@@ -157,6 +164,54 @@ func TestE2EApply(t *testing.T) {
 		data, _, _ := unstructured.NestedStringMap(e.get(t, cmGVR, ns, "settings").Object, "data")
 		if _, ok := data["extra"]; ok {
 			t.Errorf("data.extra still there: %v", data)
+		}
+	})
+
+	t.Run("drift in the cluster is reverted", func(t *testing.T) {
+		cs, err := e.env.Clientset()
+		if err != nil {
+			t.Fatal(err)
+		}
+		// kubectl edit: an Update by another manager changes a field hoist owns.
+		cm, err := cs.CoreV1().ConfigMaps(ns).Get(ctx, "settings", metav1.GetOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		cm.Data["key"] = "edited"
+		if _, err := cs.CoreV1().ConfigMaps(ns).Update(ctx, cm, metav1.UpdateOptions{FieldManager: "kubectl-edit"}); err != nil {
+			t.Fatal(err)
+		}
+		changes, err := e.m.Apply(ctx, current, opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		wantActions(t, changes, map[string]apply.Action{"ConfigMap/settings": apply.ActionConfigured, "Deployment/web": apply.ActionUnchanged})
+		if v, _, _ := unstructured.NestedString(e.get(t, cmGVR, ns, "settings").Object, "data", "key"); v != "two" {
+			t.Errorf("data.key = %q, want the chart's value back", v)
+		}
+
+		// The value set back to the chart's by the other manager: equal values, but hoist
+		// lost the field; the apply takes it back (a write), so that a later removal from
+		// the chart removes it.
+		for _, v := range []string{"edited", "two"} {
+			cm, err = cs.CoreV1().ConfigMaps(ns).Get(ctx, "settings", metav1.GetOptions{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			cm.Data["key"] = v
+			if _, err := cs.CoreV1().ConfigMaps(ns).Update(ctx, cm, metav1.UpdateOptions{FieldManager: "kubectl-edit"}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		changes, err = e.m.Apply(ctx, current, opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		wantActions(t, changes, map[string]apply.Action{"ConfigMap/settings": apply.ActionConfigured})
+		e.counter.reset()
+		changes, err = e.m.Apply(ctx, current, opts)
+		if err != nil || changes.Summary() != "3 unchanged" || e.counter.writes.Load() != 0 {
+			t.Errorf("after taking it back: %s, %d writes, %v", changes.Summary(), e.counter.writes.Load(), err)
 		}
 	})
 

@@ -25,14 +25,27 @@
 // installed by Helm, Helm's meta.helm.sh annotations do. A refusal fails the whole apply
 // before any write.
 //
-// For every object Apply then makes a server-side dry-run apply, without force first:
-// when the server answers with field-manager conflicts, they are recorded in
-// Change.Conflicts (the fields and the managers hoist takes them from) and the dry run is
-// repeated with force. The dry-run result is compared with the live object, ignoring
-// resourceVersion, generation, uid, timestamps, status and the managed fields of other
-// managers (hoist's own managed field set is compared: a change of what hoist owns is a
-// change). Only objects that differ are written; the others are reported unchanged, so
-// re-applying an unchanged release makes no write at all.
+// An object whose live state proves the apply a no-op is reported unchanged at once,
+// without a request: hoist's Apply entry in its managedFields (for the same apiVersion)
+// holds exactly the fields of the desired object, and every desired value is live
+// already. Under server-side apply such an apply changes nothing. The proof is
+// conservative (nulls, values the server normalises, lists with elements of other
+// managers… make it fail) and then the dry run below decides; ApplyOptions.AlwaysDryRun
+// and DryRun make the dry run for every object.
+//
+// An object that does not exist is applied (created) directly: it has no conflicts, no
+// immutable fields and nothing to compare with. For every other object Apply makes a
+// server-side dry-run apply, without force first: when the server answers with
+// field-manager conflicts, they are recorded in Change.Conflicts (each field and the
+// manager hoist takes it from) and the dry run is repeated with force. (Conflicts come
+// from the server rather than from reading managedFields, which would need the schema to
+// tell which values differ.) The dry-run result is compared with the live object,
+// ignoring resourceVersion, generation, uid, timestamps, status and the managed fields of
+// other managers; hoist's own managed field set is compared, so a change of what hoist
+// owns is a change. When the live object changed since it was read (the dry run reports
+// the resourceVersion it started from), it is read again first. Only objects that differ
+// are written, with force; the others are reported unchanged, so re-applying an unchanged
+// release makes no write at all.
 //
 // A dry run refused because an immutable field changes (a Deployment's selector, a Job's
 // template, a Service's clusterIP…) fails the object with an ImmutableError naming the
@@ -47,10 +60,13 @@
 //
 // Prune deletes the objects of the previous revision that the current one no longer
 // has; Delete deletes a release's objects at uninstall. Both go in uninstall order
-// (engine.UninstallOrder), skip objects that are already gone or, when an Owner is
-// given, no longer owned by that release, keep objects annotated
-// helm.sh/resource-policy: keep (ActionKept), and never delete CustomResourceDefinitions
-// (which would delete every custom resource of the kind cluster-wide) unless DeleteCRDs.
+// (engine.UninstallOrder, kinds it does not know first: custom resources are deleted
+// while the controllers that finalize them still run), with background propagation by
+// default and a UID precondition, optionally waiting until the objects are gone. They
+// skip objects that are already gone or, when an Owner is given, no longer owned by that
+// release; they keep objects annotated helm.sh/resource-policy: keep (ActionKept), and
+// CustomResourceDefinitions, whose deletion deletes every custom resource of the kind
+// cluster-wide, unless DeleteCRDs.
 //
 // # Wait
 //

@@ -62,6 +62,20 @@ func newE2E(t testing.TB) *e2e {
 	return &e2e{env: env, clients: clients, counter: counter, m: &apply.Manager{Clients: clients, FieldManager: "hoist"}}
 }
 
+// namespace creates the test's namespace. Its pods are force-deleted first when the test
+// ends: kwok never confirms the deletion of pods it disregards (kwok.x-k8s.io/status:
+// custom), which would leave the namespace terminating for ever.
+func (e *e2e) namespace(t testing.TB) string {
+	t.Helper()
+	ns := e.env.Namespace(t)
+	t.Cleanup(func() {
+		zero := int64(0)
+		_ = e.clients.Typed.CoreV1().Pods(ns).DeleteCollection(context.Background(),
+			metav1.DeleteOptions{GracePeriodSeconds: &zero}, metav1.ListOptions{})
+	})
+	return ns
+}
+
 func (e *e2e) build(t testing.TB, manifest, ns string) []*unstructured.Unstructured {
 	t.Helper()
 	objs, err := e.m.Build(manifest, ns)

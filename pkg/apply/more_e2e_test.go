@@ -57,7 +57,7 @@ spec:
 // uninstalls.
 func TestE2EApplyDefinitions(t *testing.T) {
 	e := newE2E(t)
-	ns := e.env.Namespace(t)
+	ns := e.namespace(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
 	group := fmt.Sprintf("w%d.e2e.hoist.dev", time.Now().UnixNano())
@@ -77,7 +77,7 @@ func TestE2EApplyDefinitions(t *testing.T) {
 		if got := objs[0].GetNamespace(); got != ns {
 			t.Errorf("custom resource namespace %q, want the default %q (the CRD says Namespaced)", got, ns)
 		}
-		_, err := e.m.Build("---\n# Source: x/templates/bad.yaml\napiVersion: nope.hoist.dev/v1\nkind: Nothing\nmetadata: {name: n}\n", ns)
+		_, err := e.m.Build("---\n# Source: x/templates/bad.yaml\napiVersion: nope.hoist.dev/v1\nkind: Nothing\nmetadata: {name: x1}\n", ns)
 		if !errors.Is(err, apply.ErrUnknownKind) || !strings.Contains(err.Error(), "document 1 (x/templates/bad.yaml)") {
 			t.Errorf("want an unknown-kind error naming the document, got %v", err)
 		}
@@ -170,7 +170,7 @@ func TestE2EApplyDefinitions(t *testing.T) {
 // once, and without WaitForJobs Jobs are not waited for.
 func TestE2EWaitJobs(t *testing.T) {
 	e := newE2E(t)
-	ns := e.env.Namespace(t)
+	ns := e.namespace(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
 	owner := apply.Owner{ReleaseName: "jobs", ReleaseNamespace: ns}
@@ -220,7 +220,7 @@ spec:
 // no write at all.
 func TestE2EApplyUnchangedNoWrites(t *testing.T) {
 	e := newE2E(t)
-	ns := e.env.Namespace(t)
+	ns := e.namespace(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
 	var b strings.Builder
@@ -241,17 +241,21 @@ func TestE2EApplyUnchangedNoWrites(t *testing.T) {
 		t.Fatalf("first apply: %s", cs.Summary())
 	}
 
-	e.counter.reset()
-	start = time.Now()
-	cs, err = e.m.Apply(ctx, objs, opts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Logf("second apply: %s in %s, %d requests (%d dry runs), %d writes", cs.Summary(), time.Since(start).Round(time.Millisecond), e.counter.all.Load(), e.counter.dryRuns.Load(), e.counter.writes.Load())
-	if cs.Summary() != "500 unchanged" {
-		t.Errorf("second apply: %s", cs.Summary())
-	}
-	if w := e.counter.writes.Load(); w != 0 {
-		t.Errorf("second apply wrote %d times, want 0", w)
+	for _, always := range []bool{false, true} {
+		e.counter.reset()
+		start = time.Now()
+		o := opts
+		o.AlwaysDryRun = always
+		cs, err = e.m.Apply(ctx, objs, o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Logf("unchanged apply (AlwaysDryRun=%v): %s in %s, %d requests (%d dry runs), %d writes", always, cs.Summary(), time.Since(start).Round(time.Millisecond), e.counter.all.Load(), e.counter.dryRuns.Load(), e.counter.writes.Load())
+		if cs.Summary() != "500 unchanged" {
+			t.Errorf("unchanged apply (AlwaysDryRun=%v): %s", always, cs.Summary())
+		}
+		if w := e.counter.writes.Load(); w != 0 {
+			t.Errorf("unchanged apply (AlwaysDryRun=%v) wrote %d times, want 0", always, w)
+		}
 	}
 }

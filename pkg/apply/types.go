@@ -64,11 +64,6 @@ func (o ObjMeta) GroupVersionKind() schema.GroupVersionKind {
 	return schema.GroupVersionKind{Group: o.Group, Version: o.Version, Kind: o.Kind}
 }
 
-// sameObject reports whether a and b are the same object, whatever their API versions.
-func (o ObjMeta) sameObject(b ObjMeta) bool {
-	return o.Group == b.Group && o.Kind == b.Kind && o.Namespace == b.Namespace && o.Name == b.Name
-}
-
 // key identifies an object without its version.
 type key struct{ group, kind, namespace, name string }
 

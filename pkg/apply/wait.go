@@ -194,7 +194,9 @@ func jobStatus(u *unstructured.Unstructured, waitForJobs bool) (Status, string) 
 		switch cm["type"] {
 		case "Complete":
 			return StatusCurrent, "Job completed"
-		case "Failed":
+		case "Failed", "FailureTarget":
+			// FailureTarget: the Job has failed and waits for its pods to terminate
+			// before it gets the Failed condition; the outcome is certain already.
 			return StatusFailed, fmt.Sprintf("Job failed: %v: %v", cm["reason"], cm["message"])
 		}
 	}
