@@ -265,10 +265,6 @@ func (c *Configuration) renderForCluster(ctx context.Context, f *source.Fetched,
 	if dryRunClient {
 		return rd, nil, nil, nil
 	}
-	objs, err := c.Apply.Build(manifestOf(rd), ns)
-	if err != nil {
-		return nil, nil, nil, err
-	}
 	var crdText strings.Builder
 	for _, crd := range rd.CRDs {
 		crdText.WriteString("---\n")
@@ -279,6 +275,13 @@ func (c *Configuration) renderForCluster(ctx context.Context, f *source.Fetched,
 	if err != nil {
 		return nil, nil, nil, fmt.Errorf("CRDs of the chart: %w", err)
 	}
+	// Build the manifest together with the CRDs, so custom resources of kinds the chart
+	// itself defines are accepted before those CRDs exist in the cluster.
+	all, err := c.Apply.Build(crdText.String()+manifestOf(rd), ns)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	objs := all[len(crds):]
 	return rd, objs, crds, nil
 }
 
