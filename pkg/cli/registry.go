@@ -83,6 +83,7 @@ func ociGetter() source.Getter {
 	return c
 }
 
+// failingGetter reports, when it is used, why a source backend could not be set up.
 type failingGetter struct{ err error }
 
 func (g failingGetter) Get(context.Context, source.Ref) (*source.Fetched, error) { return nil, g.err }

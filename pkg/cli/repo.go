@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -28,20 +27,13 @@ func repoManager(userAgent string, timeout time.Duration) *repo.Manager {
 func gitSource() source.Getter {
 	g, err := git.New(git.DefaultOptions())
 	if err != nil {
-		return unavailableGetter{err}
+		return failingGetter{err}
 	}
 	return g
 }
 
 // repoSource is the Fetcher's backend for repo/chart references.
 func repoSource() source.Getter { return repoManager("hoist", 0) }
-
-// unavailableGetter reports why a backend could not be set up when it is used.
-type unavailableGetter struct{ err error }
-
-func (u unavailableGetter) Get(context.Context, source.Ref) (*source.Fetched, error) {
-	return nil, u.err
-}
 
 func repoUserAgent(deps Deps) string {
 	if deps.Build.Version == "" {

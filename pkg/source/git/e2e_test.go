@@ -141,10 +141,12 @@ func TestE2EGitSource(t *testing.T) {
 		if n := cnt.take(); len(n) != 0 {
 			t.Fatalf("Get of a cached commit sent %v", n)
 		}
+		start = time.Now()
 		check(t, get(t, g, repo.URL, "v1.1.0", ""), "1.1.0", c2)
+		tag := time.Since(start)
 		if n := cnt.take(); len(n) != 1 || !strings.HasSuffix(n[0], "/info/refs") {
 			t.Fatalf("Get of a tag at a cached commit sent %v, want only the ls-remote", n)
 		}
-		t.Logf("cold Get %v, cached commit %v", cold, warm)
+		t.Logf("cold Get %v; cached commit %v; tag at a cached commit (ls-remote only) %v", cold, warm, tag)
 	})
 }
