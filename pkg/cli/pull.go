@@ -1,10 +1,14 @@
 package cli
 
 import (
+	"errors"
 	"fmt"
+	"io"
+	"os"
 
 	"github.com/spf13/cobra"
 
+	"github.com/hoist-dev/hoist/pkg/chart/provenance"
 	"github.com/hoist-dev/hoist/pkg/source"
 	"github.com/hoist-dev/hoist/pkg/source/oci"
 )
@@ -15,6 +19,8 @@ func newPullCmd(deps Deps) *cobra.Command {
 		version string
 		devel   bool
 		opts    oci.PullOptions
+		verify  bool
+		keyring string
 	)
 	cmd := &cobra.Command{
 		Use:   "pull oci://HOST/REPOSITORY[:TAG|@DIGEST]...",
@@ -29,7 +35,11 @@ stable version is pulled; --devel includes pre-releases.
 
 Downloads are verified against their digests and kept in a cache
 (${XDG_CACHE_HOME:-~/.cache}/hoist/oci): pulling a digest that is cached needs no
-network at all, and pulling a tag only asks the registry what the tag points at.`,
+network at all, and pulling a tag only asks the registry what the tag points at.
+
+With --verify the provenance file is downloaded too and the chart is checked against
+it with the keys of --keyring, as hoist verify does; a chart that fails (or has no
+provenance file) is not kept.`,
 		Example: `  hoist pull oci://ghcr.io/acme/charts/web --version '^1.2'
   # Pulled: ghcr.io/acme/charts/web:1.4.0
   # Digest: sha256:…
@@ -37,9 +47,20 @@ network at all, and pulling a tag only asks the registry what the tag points at.
   # a digest, unpacked into ./vendor/web
   hoist pull oci://ghcr.io/acme/charts/web@sha256:0123… --untar --untardir vendor
   # a local plain-HTTP registry, with the provenance file
-  hoist pull oci://localhost:5000/web:1.0.0 --plain-http --prov -d dist/`,
+  hoist pull oci://localhost:5000/web:1.0.0 --plain-http --prov -d dist/
+  # signed charts only
+  hoist pull oci://ghcr.io/acme/charts/web --version 1.4.0 --verify --keyring release.gpg`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if verify {
+				if opts.Untar {
+					return errors.New("--verify cannot be combined with --untar yet: pull and verify the archive, then unpack it")
+				}
+				opts.Prov = true
+				if _, err := provenance.LoadKeyring(keyring); err != nil {
+					return fmt.Errorf("--verify: %w", err)
+				}
+			}
 			v := version
 			if v == "" && devel {
 				v = ">0.0.0-0"
@@ -72,6 +93,11 @@ network at all, and pulling a tag only asks the registry what the tag points at.
 				if _, err := fmt.Fprintf(out, "Digest: %s\n", res.ManifestDigest); err != nil {
 					return err
 				}
+				if verify {
+					if err := verifyPulled(out, res, keyring); err != nil {
+						return err
+					}
+				}
 			}
 			return nil
 		},
@@ -83,6 +109,28 @@ network at all, and pulling a tag only asks the registry what the tag points at.
 	f.StringVar(&opts.UntarDir, "untardir", ".", "with --untar, the directory to unpack into (relative to --destination)")
 	f.StringVarP(&opts.DestDir, "destination", "d", ".", "directory to write the chart to")
 	f.BoolVar(&opts.Prov, "prov", false, "also save the provenance file (<archive>.prov), without verifying it")
+	f.BoolVar(&verify, "verify", false, "verify the chart against its provenance file (implies --prov); delete it if that fails")
+	f.StringVar(&keyring, "keyring", provenance.DefaultKeyring(), "with --verify, the keyring of public keys to trust")
 	rf.register(f, "insecure-skip-tls-verify", true)
 	return cmd
+}
+
+// verifyPulled checks a pulled archive against its provenance file, and removes
+// both when that fails.
+func verifyPulled(out io.Writer, res *oci.PullResult, keyring string) error {
+	var v *provenance.Verification
+	var err error
+	if res.ProvPath == "" {
+		err = fmt.Errorf("verifying %s: %w: %s has no provenance file", res.Path, provenance.ErrNoProvenance, res.Ref)
+	} else {
+		v, err = verifyChart(res.Path, keyring)
+	}
+	if err != nil {
+		os.Remove(res.Path)
+		if res.ProvPath != "" {
+			os.Remove(res.ProvPath)
+		}
+		return fmt.Errorf("%w (removed the downloaded files)", err)
+	}
+	return printVerification(out, v)
 }

@@ -65,8 +65,10 @@ history you can roll back, and runs the same engine in-cluster as hoist-controll
 		newGetCmd(s),
 		newReleaseTestCmd(s),
 		newPackageCmd(),
+		newVerifyCmd(),
 		newRegistryCmd(deps), newPushCmd(deps), newPullCmd(deps),
 		newRepoCmd(deps), newSearchCmd(),
+		newDependencyCmd(deps),
 	)
 	return root
 }

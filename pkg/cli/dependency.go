@@ -1,0 +1,217 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strconv"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/hoist-dev/hoist/pkg/chart/deps"
+)
+
+// dependencyFlags are the flags of `dependency update` and `dependency build`.
+type dependencyFlags struct {
+	rf          registryFlags
+	skipRefresh bool
+}
+
+func (f *dependencyFlags) register(cmd *cobra.Command) {
+	cmd.Flags().BoolVar(&f.skipRefresh, "skip-refresh", false, "do not refresh the indexes of added chart repositories first")
+	f.rf.register(cmd.Flags(), "insecure-skip-tls-verify", true)
+}
+
+// manager builds the dependency manager: OCI with the registry flags, Git and the
+// added chart repositories from the environment.
+func (f *dependencyFlags) manager(d Deps) (*deps.Manager, error) {
+	oc, err := f.rf.client(d)
+	if err != nil {
+		return nil, err
+	}
+	return &deps.Manager{
+		OCI:   oc,
+		Git:   gitSource(),
+		Repos: repoManager(userAgent(d.Build), 0),
+	}, nil
+}
+
+func (f *dependencyFlags) options() (deps.Options, error) {
+	o := deps.Options{SkipRefresh: f.skipRefresh}
+	t, err := depSourceDateEpoch()
+	o.SourceDateEpoch = t
+	return o, err
+}
+
+// depSourceDateEpoch reads SOURCE_DATE_EPOCH (nil when unset).
+func depSourceDateEpoch() (*time.Time, error) {
+	s := os.Getenv("SOURCE_DATE_EPOCH")
+	if s == "" {
+		return nil, nil
+	}
+	n, err := strconv.ParseInt(s, 10, 64)
+	if err != nil {
+		return nil, fmt.Errorf("SOURCE_DATE_EPOCH=%q: want seconds since the epoch", s)
+	}
+	t := time.Unix(n, 0).UTC()
+	return &t, nil
+}
+
+func newDependencyCmd(d Deps) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:     "dependency",
+		Aliases: []string{"dep", "dependencies"},
+		Short:   "Manage a chart's dependencies (Chart.lock and charts/)",
+		Long: `Manage the dependencies a chart declares in Chart.yaml (requirements.yaml for
+apiVersion v1 charts), as helm dependency does.
+
+A dependency's repository is one of:
+  oci://HOST/PATH                   an OCI registry (the chart is HOST/PATH/NAME)
+  https://HOST/PATH                 a chart repository (index.yaml), added or not
+  @NAME or alias:NAME               a repository added with hoist repo add
+  file://../PATH                    a chart directory, packaged into charts/
+  git+https://HOST/REPO//DIR?ref=R  a chart in a Git repository
+  (empty)                           an unpacked chart already in charts/NAME
+
+update resolves each version constraint, vendors the archives into charts/ and
+writes Chart.lock; build fetches exactly what Chart.lock records.`,
+	}
+	cmd.AddCommand(newDependencyUpdateCmd(d), newDependencyBuildCmd(d), newDependencyListCmd())
+	return cmd
+}
+
+func newDependencyUpdateCmd(d Deps) *cobra.Command {
+	var f dependencyFlags
+	cmd := &cobra.Command{
+		Use:     "update CHART_DIR",
+		Aliases: []string{"up"},
+		Short:   "Resolve the dependencies to versions, vendor them into charts/ and write Chart.lock",
+		Long: `Resolve each dependency of Chart.yaml to the highest version its constraint
+allows, write the archives into charts/ (removing other versions of the same
+charts) and record the versions in Chart.lock with Helm's digest, so that helm
+dependency build accepts it too. Chart.lock is left alone when nothing changed.
+Its generated time is SOURCE_DATE_EPOCH when that is set.`,
+		Example: `  hoist dependency update ./charts/web
+  hoist dep up ./charts/web --plain-http   # an oci:// dependency on a local registry`,
+		Args: cobra.MaximumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return runDependencyUpdate(cmd.Context(), cmd.OutOrStdout(), d, &f, depChartDir(args))
+		},
+	}
+	f.register(cmd)
+	return cmd
+}
+
+func runDependencyUpdate(ctx context.Context, out io.Writer, d Deps, f *dependencyFlags, dir string) error {
+	m, err := f.manager(d)
+	if err != nil {
+		return err
+	}
+	opts, err := f.options()
+	if err != nil {
+		return err
+	}
+	res, err := m.Update(ctx, dir, opts)
+	if err != nil {
+		return err
+	}
+	printDependencyResult(out, res)
+	return nil
+}
+
+func newDependencyBuildCmd(d Deps) *cobra.Command {
+	var f dependencyFlags
+	cmd := &cobra.Command{
+		Use:   "build CHART_DIR",
+		Short: "Fetch the versions Chart.lock records into charts/",
+		Long: `Fetch into charts/ exactly the versions Chart.lock (requirements.lock) records.
+It fails when Chart.lock no longer matches Chart.yaml: run hoist dependency update
+then. Without a lock file it runs an update, as helm does.`,
+		Example: `  hoist dependency build ./charts/web`,
+		Args:    cobra.MaximumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			dir := depChartDir(args)
+			m, err := f.manager(d)
+			if err != nil {
+				return err
+			}
+			opts, err := f.options()
+			if err != nil {
+				return err
+			}
+			res, err := m.Build(cmd.Context(), dir, opts)
+			if errors.Is(err, deps.ErrNoLock) {
+				fmt.Fprintln(cmd.ErrOrStderr(), "No lock file: updating the dependencies.")
+				res, err = m.Update(cmd.Context(), dir, opts)
+			}
+			if err != nil {
+				return err
+			}
+			printDependencyResult(cmd.OutOrStdout(), res)
+			return nil
+		},
+	}
+	f.register(cmd)
+	return cmd
+}
+
+func printDependencyResult(out io.Writer, res *deps.Result) {
+	for _, l := range res.Dependencies {
+		switch {
+		case l.Archive != "":
+			fmt.Fprintf(out, "Saved %s %s from %s to %s\n", l.Name, l.Version, l.Repository, l.Archive)
+		default:
+			fmt.Fprintf(out, "Checked %s %s in charts/\n", l.Name, l.Version)
+		}
+	}
+	for _, r := range res.Removed {
+		fmt.Fprintf(out, "Removed outdated %s\n", r)
+	}
+	switch {
+	case res.LockWritten:
+		fmt.Fprintf(out, "Wrote %s\n", res.LockFile)
+	case len(res.Dependencies) == 0:
+		fmt.Fprintln(out, "No dependencies.")
+	}
+}
+
+func newDependencyListCmd() *cobra.Command {
+	var o outputFlag
+	cmd := &cobra.Command{
+		Use:     "list CHART_DIR",
+		Aliases: []string{"ls"},
+		Short:   "List the dependencies of a chart and the state of charts/",
+		Long: `List the dependencies of Chart.yaml with their status in charts/: ok (an
+archive of a matching version), unpacked (a directory of a matching version),
+missing, wrong version, misnamed (an archive named after the dependency holds
+another chart), corrupt, invalid version, too many matches.`,
+		Args: cobra.MaximumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			l, err := deps.List(depChartDir(args))
+			if err != nil {
+				return err
+			}
+			for _, w := range l.Warnings {
+				fmt.Fprintf(cmd.ErrOrStderr(), "WARNING: %s\n", w)
+			}
+			return o.print(cmd.OutOrStdout(), l.Dependencies, func(t *table) {
+				t.row("NAME", "VERSION", "REPOSITORY", "STATUS")
+				for _, s := range l.Dependencies {
+					t.row(s.Name, s.Version, s.Repository, s.Status)
+				}
+			})
+		},
+	}
+	o.register(cmd)
+	return cmd
+}
+
+func depChartDir(args []string) string {
+	if len(args) == 0 {
+		return "."
+	}
+	return args[0]
+}
