@@ -109,7 +109,7 @@ func TestE2EReleaseLifecycle(t *testing.T) {
 			t.Fatalf("configmap not updated: %v %v", err, cm.Data)
 		}
 		// A third revision drops the extra ConfigMap (pruned) and the kept one (kept).
-		res, err = Upgrade{Config: cfg}.Run(ctx, UpgradeOptions{
+		_, err = Upgrade{Config: cfg}.Run(ctx, UpgradeOptions{
 			Name: "life", Namespace: ns, Chart: fetchLocal(t, lifecycleChart),
 			Values: map[string]any{"message": "three"}, DeployOptions: wait,
 		})

@@ -98,7 +98,6 @@ func (e *e2e) get(t testing.TB, gvr schema.GroupVersionResource, ns, name string
 var (
 	cmGVR     = schema.GroupVersionResource{Version: "v1", Resource: "configmaps"}
 	deployGVR = schema.GroupVersionResource{Group: "apps", Version: "v1", Resource: "deployments"}
-	svcGVR    = schema.GroupVersionResource{Version: "v1", Resource: "services"}
 )
 
 // actions maps "Kind/name" to the action of each change.

@@ -3,6 +3,7 @@ package chart
 import (
 	"bufio"
 	"bytes"
+	"errors"
 	"fmt"
 	"io"
 	"io/fs"
@@ -119,7 +120,7 @@ func (l Loader) loadArchiveFile(name string) (*Chart, error) {
 	defer f.Close()
 	br := bufio.NewReader(f)
 	head, err := br.Peek(len(gzipMagic))
-	if err != nil && err != io.EOF {
+	if err != nil && !errors.Is(err, io.EOF) {
 		return nil, err
 	}
 	if !bytes.Equal(head, gzipMagic) {

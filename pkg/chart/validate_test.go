@@ -57,8 +57,8 @@ func TestMetadataValidate(t *testing.T) {
 			if !errors.Is(err, tt.want) {
 				t.Fatalf("Validate() = %v, want %v", err, tt.want)
 			}
-			var ve ValidationError
-			if !errors.As(err, &ve) || err.Error() != "validation: "+string(tt.want.(ValidationError)) {
+			var ve, want ValidationError
+			if !errors.As(err, &ve) || !errors.As(tt.want, &want) || err.Error() != "validation: "+string(want) {
 				t.Errorf("error %q is not Helm's", err)
 			}
 		})

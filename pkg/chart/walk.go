@@ -220,7 +220,7 @@ func openOSTree(dir string) (*osTree, error) {
 	return &osTree{root: root, realDir: real}, nil
 }
 
-func (t *osTree) close() { t.root.Close() }
+func (t *osTree) close() { _ = t.root.Close() }
 
 func (t *osTree) lstat(name string) (fs.FileInfo, error) {
 	return t.root.Lstat(filepath.FromSlash(name))

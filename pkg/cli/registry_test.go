@@ -51,7 +51,7 @@ func TestRegistryHelp(t *testing.T) {
 		if code != 0 || !strings.Contains(out, "Usage:") {
 			t.Errorf("%v: exit %d\n%s", args, code, out)
 		}
-		if !(args[0] == "registry" && args[1] == "--help") {
+		if args[0] != "registry" || args[1] != "--help" {
 			if !strings.Contains(out, "Examples:") {
 				t.Errorf("%v has no examples", args)
 			}

@@ -40,18 +40,18 @@ func Encode(r *Release) ([]byte, error) {
 func Decode(data []byte) (*Release, error) {
 	zr, err := gzip.NewReader(bytes.NewReader(data))
 	if err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrFormat, err)
+		return nil, fmt.Errorf("%w: %w", ErrFormat, err)
 	}
 	body, err := io.ReadAll(io.LimitReader(zr, MaxDecodedSize+1))
 	if err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrFormat, err)
+		return nil, fmt.Errorf("%w: %w", ErrFormat, err)
 	}
 	if len(body) > MaxDecodedSize {
 		return nil, fmt.Errorf("%w: larger than %d bytes once decompressed", ErrFormat, MaxDecodedSize)
 	}
 	var r Release
 	if err := json.Unmarshal(body, &r); err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrFormat, err)
+		return nil, fmt.Errorf("%w: %w", ErrFormat, err)
 	}
 	if r.Format != FormatV1 {
 		return nil, fmt.Errorf("%w: format %q is not %q", ErrFormat, r.Format, FormatV1)

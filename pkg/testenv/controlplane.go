@@ -213,7 +213,7 @@ func (s *starter) waitCluster(ctx context.Context) error {
 	for {
 		for _, p := range s.env.Processes {
 			if gone, err := p.exited(); gone {
-				return p.failure(fmt.Errorf("%w: %v", ErrExited, err))
+				return p.failure(fmt.Errorf("%w: %w", ErrExited, err))
 			}
 		}
 		ok, err := check(ctx)
@@ -224,7 +224,7 @@ func (s *starter) waitCluster(ctx context.Context) error {
 		select {
 		case <-ctx.Done():
 			return &ComponentError{Component: "kwok", Log: s.path("logs", "kwok.log"),
-				Err: fmt.Errorf("cluster not ready after %s: %v (see also logs/kube-controller-manager.log)", s.opts.Timeout, last)}
+				Err: fmt.Errorf("cluster not ready after %s: %w (see also logs/kube-controller-manager.log)", s.opts.Timeout, last)}
 		case <-time.After(200 * time.Millisecond):
 		}
 	}

@@ -115,7 +115,7 @@ func (p *Process) waitReady(ctx context.Context, timeout time.Duration, ready fu
 	var last error
 	for {
 		if gone, err := p.exited(); gone {
-			return p.failure(fmt.Errorf("%w: %v", ErrExited, err))
+			return p.failure(fmt.Errorf("%w: %w", ErrExited, err))
 		}
 		ok, err := ready(ctx)
 		if ok {

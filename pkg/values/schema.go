@@ -187,7 +187,7 @@ func collectViolations(e *jsonschema.ValidationError, p *message.Printer, out *[
 }
 
 func writeCause(b *strings.Builder, e *jsonschema.ValidationError, p *message.Printer, depth int) {
-	if _, ref := e.ErrorKind.(*kind.Reference); !(ref && len(e.Causes) == 1) {
+	if _, ref := e.ErrorKind.(*kind.Reference); !ref || len(e.Causes) != 1 {
 		fmt.Fprintf(b, "\n%s- at '%s': %s", strings.Repeat("  ", depth), pointer(e.InstanceLocation), e.ErrorKind.LocalizedString(p))
 		depth++
 	}

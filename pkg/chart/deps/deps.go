@@ -227,7 +227,7 @@ func (m *Manager) resolveRepos(req []*chart.Dependency) ([]string, error) {
 		if found {
 			continue
 		}
-		if isAlias || !(strings.HasPrefix(r, "https://") || strings.HasPrefix(r, "http://")) {
+		if isAlias || (!strings.HasPrefix(r, "https://") && !strings.HasPrefix(r, "http://")) {
 			missing = append(missing, r)
 		}
 	}

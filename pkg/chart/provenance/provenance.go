@@ -124,11 +124,11 @@ func ParseMessageBlock(body []byte) (*chart.Metadata, *Sums, error) {
 	}
 	meta := &chart.Metadata{}
 	if err := yaml.Unmarshal(parts[0], meta); err != nil {
-		return nil, nil, fmt.Errorf("%w: metadata: %v", ErrMalformed, err)
+		return nil, nil, fmt.Errorf("%w: metadata: %w", ErrMalformed, err)
 	}
 	sums := &Sums{}
 	if err := yaml.Unmarshal(parts[1], sums); err != nil {
-		return nil, nil, fmt.Errorf("%w: file sums: %v", ErrMalformed, err)
+		return nil, nil, fmt.Errorf("%w: file sums: %w", ErrMalformed, err)
 	}
 	return meta, sums, nil
 }
@@ -190,9 +190,9 @@ func VerifyBytes(archive []byte, fileName string, prov []byte, keyring openpgp.K
 
 func signatureError(err error) error {
 	if errors.Is(err, pgperrors.ErrUnknownIssuer) {
-		return fmt.Errorf("%w: %v", ErrUnknownKey, err)
+		return fmt.Errorf("%w: %w", ErrUnknownKey, err)
 	}
-	return fmt.Errorf("%w: %v", ErrBadSignature, err)
+	return fmt.Errorf("%w: %w", ErrBadSignature, err)
 }
 
 // Digest returns the lower-case hex SHA-256 of data.

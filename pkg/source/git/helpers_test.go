@@ -87,12 +87,6 @@ func (r *workRepo) tag(name string) {
 	r.git(r.work, "push", "--quiet", "origin", "refs/tags/"+name)
 }
 
-func (r *workRepo) lightTag(name string) {
-	r.t.Helper()
-	r.git(r.work, "tag", name)
-	r.git(r.work, "push", "--quiet", "origin", "refs/tags/"+name)
-}
-
 func (r *workRepo) branch(name string) {
 	r.t.Helper()
 	r.git(r.work, "push", "--quiet", "origin", "HEAD:refs/heads/"+name)

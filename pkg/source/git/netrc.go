@@ -108,17 +108,17 @@ func netrcTokens(s string) ([]netrcToken, error) {
 	)
 	for i := 0; i < len(s); {
 		c := s[i]
-		switch {
-		case c == '\n':
+		switch c {
+		case '\n':
 			line++
 			i++
-		case c == ' ' || c == '\t' || c == '\r' || c == '\f' || c == '\v':
+		case ' ', '\t', '\r', '\f', '\v':
 			i++
-		case c == '#':
+		case '#':
 			for i < len(s) && s[i] != '\n' {
 				i++
 			}
-		case c == '"':
+		case '"':
 			var b strings.Builder
 			i++
 			closed := false

@@ -143,6 +143,6 @@ func (o *Options) httpClient() (*http.Client, error) {
 
 func isHex(s string) bool {
 	return strings.IndexFunc(s, func(r rune) bool {
-		return !(r >= '0' && r <= '9' || r >= 'a' && r <= 'f')
+		return (r < '0' || r > '9') && (r < 'a' || r > 'f')
 	}) < 0
 }

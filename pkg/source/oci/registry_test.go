@@ -70,12 +70,6 @@ func (r *fakeRegistry) reset() []string {
 	return out
 }
 
-func (r *fakeRegistry) log() []string {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return append([]string(nil), r.requests...)
-}
-
 func (r *fakeRegistry) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 	r.mu.Lock()
 	defer r.mu.Unlock()

@@ -97,7 +97,7 @@ func (v *ChartVersion) invalid(name string) string {
 	if v.APIVersion == "" {
 		v.APIVersion = chart.APIVersionV1
 	}
-	err := v.Metadata.Validate()
+	err := v.Validate()
 	var ve chart.ValidationError
 	// Some servers strip dependency aliases, which then look duplicated: harmless
 	// in an index (Helm ignores it too).

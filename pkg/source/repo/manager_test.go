@@ -330,7 +330,7 @@ func TestConcurrentAdd(t *testing.T) {
 				"HELPER_CONFIG="+m.opts.ConfigFile, "HELPER_CACHE="+m.opts.CacheDir,
 				"HELPER_NAME="+fmt.Sprintf("proc%d", i), "HELPER_URL="+srv.URL)
 			if out, err := cmd.CombinedOutput(); err != nil {
-				errs <- fmt.Errorf("helper %d: %v\n%s", i, err, out)
+				errs <- fmt.Errorf("helper %d: %w\n%s", i, err, out)
 			}
 		}()
 		go func() { // and this one
