@@ -29,36 +29,36 @@ func ParseValues(data []byte) (map[string]any, error) {
 		if err := yaml.Unmarshal(doc, &m); err != nil {
 			return nil, fmt.Errorf("cannot unmarshal yaml document: %w", err)
 		}
-		values = mergeMaps(values, m)
+		values = MergeMaps(values, m)
 	}
 	return values, nil
 }
 
 // splitYAMLDocuments cuts data into YAML documents the way Kubernetes' YAMLReader
-// (which Helm uses) does: line by line, line ends normalised to "\n", a line
-// starting with "---" ends the current document (and is dropped), empty documents
-// are skipped.
+// (which Helm uses) does: line by line, line ends normalised to "\n"; a line starting
+// with "---" ends the current document and is dropped, unless it is the first line of
+// one (the YAML parser reads it as the document start); it may carry only blanks or a
+// comment after the dashes. Documents are never empty (but may be blank).
 func splitYAMLDocuments(data []byte) ([][]byte, error) {
 	var docs [][]byte
 	var cur bytes.Buffer
 	for len(data) > 0 {
-		var line []byte
+		line := data
 		if i := bytes.IndexByte(data, '\n'); i >= 0 {
 			line, data = data[:i], data[i+1:]
 		} else {
-			line, data = data, nil
+			data = nil
 		}
-		line = bytes.TrimSuffix(line, []byte{'\r'})
+		line = bytes.TrimSuffix(line, []byte("\r"))
 		if rest, ok := bytes.CutPrefix(line, []byte("---")); ok {
-			trimmed := strings.TrimSpace(string(rest))
-			if trimmed != "" && trimmed[0] != '#' {
-				return nil, fmt.Errorf("invalid Yaml document separator: %s", trimmed)
+			if t := strings.TrimSpace(string(rest)); t != "" && t[0] != '#' {
+				return nil, fmt.Errorf("invalid Yaml document separator: %s", t)
 			}
 			if cur.Len() > 0 {
 				docs = append(docs, bytes.Clone(cur.Bytes()))
 				cur.Reset()
+				continue
 			}
-			continue
 		}
 		cur.Write(line)
 		cur.WriteByte('\n')
@@ -69,15 +69,17 @@ func splitYAMLDocuments(data []byte) ([][]byte, error) {
 	return docs, nil
 }
 
-// mergeMaps returns a new map with a's entries overlaid by b's; where both hold a
-// map under the same key, those are merged the same way.
-func mergeMaps(a, b map[string]any) map[string]any {
+// MergeMaps returns a new map with b merged over a, as Helm merges values documents
+// and -f files: where both hold a map the maps are merged recursively, otherwise b's
+// value (a list, a scalar, a null) replaces a's. Neither argument is modified;
+// unmerged values are shared, not copied.
+func MergeMaps(a, b map[string]any) map[string]any {
 	out := make(map[string]any, len(a))
 	maps.Copy(out, a)
 	for k, v := range b {
 		if vm, ok := v.(map[string]any); ok {
 			if am, ok := out[k].(map[string]any); ok {
-				out[k] = mergeMaps(am, vm)
+				out[k] = MergeMaps(am, vm)
 				continue
 			}
 		}

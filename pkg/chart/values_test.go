@@ -67,7 +67,7 @@ func TestParseValues(t *testing.T) {
 func TestMergeMapsDoesNotModifyItsInputs(t *testing.T) {
 	a := map[string]any{"m": map[string]any{"x": 1}}
 	b := map[string]any{"m": map[string]any{"y": 2}}
-	out := mergeMaps(a, b)
+	out := MergeMaps(a, b)
 	if !reflect.DeepEqual(a, map[string]any{"m": map[string]any{"x": 1}}) || !reflect.DeepEqual(b, map[string]any{"m": map[string]any{"y": 2}}) {
 		t.Error("inputs modified")
 	}

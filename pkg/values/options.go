@@ -1,15 +1,13 @@
 package values
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 	"io"
-	"maps"
 	"os"
 	"strings"
 
-	"sigs.k8s.io/yaml"
+	"github.com/hoist-dev/hoist/pkg/chart"
 )
 
 // Options are the values a user gives on the command line: -f files and the --set
@@ -89,77 +87,13 @@ func (o Options) Merge(readFile func(string) ([]byte, error), stdin io.Reader) (
 
 // ReadValues parses a values file as Helm does: a stream of YAML documents separated
 // by "---" lines, each a map, merged in order with MergeMaps. Numbers become float64
-// (sigs.k8s.io/yaml). An empty file gives an empty map.
-func ReadValues(data []byte) (map[string]any, error) {
-	docs, err := splitDocuments(data)
-	if err != nil {
-		return nil, err
-	}
-	vals := map[string]any{}
-	for _, doc := range docs {
-		m := map[string]any{}
-		if err := yaml.Unmarshal(doc, &m); err != nil {
-			return nil, fmt.Errorf("cannot unmarshal yaml document: %w", err)
-		}
-		vals = MergeMaps(vals, m)
-	}
-	return vals, nil
-}
+// (sigs.k8s.io/yaml). An empty file gives an empty map. It is the parsing the chart
+// loader applies to values.yaml (chart.ParseValues).
+func ReadValues(data []byte) (map[string]any, error) { return chart.ParseValues(data) }
 
-// splitDocuments splits a YAML stream the way k8s.io/apimachinery's YAMLReader
-// does: a line starting with "---" ends a document (and is dropped) unless it is the
-// first line of one, and may carry only blanks or a comment after the dashes; line
-// ends become "\n"; documents are never empty (but may be blank).
-func splitDocuments(data []byte) ([][]byte, error) {
-	var docs [][]byte
-	var cur bytes.Buffer
-	for len(data) > 0 {
-		line := data
-		if i := bytes.IndexByte(data, '\n'); i >= 0 {
-			line, data = data[:i], data[i+1:]
-		} else {
-			data = nil
-		}
-		line = bytes.TrimSuffix(line, []byte("\r"))
-		if rest, ok := bytes.CutPrefix(line, []byte("---")); ok {
-			if t := bytes.TrimSpace(rest); len(t) > 0 && t[0] != '#' {
-				return nil, fmt.Errorf("error reading yaml document: invalid Yaml document separator: %s", t)
-			}
-			if cur.Len() > 0 {
-				docs = append(docs, bytes.Clone(cur.Bytes()))
-				cur.Reset()
-				continue
-			}
-			// A separator that starts a document stays in it (the YAML parser
-			// reads it as the document start), as in the YAMLReader.
-		}
-		cur.Write(line)
-		cur.WriteByte('\n')
-	}
-	if cur.Len() > 0 {
-		docs = append(docs, cur.Bytes())
-	}
-	return docs, nil
-}
-
-// MergeMaps returns a new map with b merged over a, as Helm merges -f files: where
-// both hold a map the maps are merged recursively, otherwise b's value (a list, a
-// scalar, a null) replaces a's. Neither argument is modified; unmerged values are
-// shared, not copied.
-func MergeMaps(a, b map[string]any) map[string]any {
-	out := make(map[string]any, len(a))
-	maps.Copy(out, a)
-	for k, v := range b {
-		if vm, ok := v.(map[string]any); ok {
-			if am, ok := out[k].(map[string]any); ok {
-				out[k] = MergeMaps(am, vm)
-				continue
-			}
-		}
-		out[k] = v
-	}
-	return out
-}
+// MergeMaps returns a new map with b merged over a, as Helm merges -f files (see
+// chart.MergeMaps).
+func MergeMaps(a, b map[string]any) map[string]any { return chart.MergeMaps(a, b) }
 
 // mergeInto merges src over dest in place with MergeMaps' rules.
 func mergeInto(dest, src map[string]any) {
