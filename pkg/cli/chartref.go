@@ -14,6 +14,8 @@ import (
 type chartFlags struct {
 	version string
 	reg     registryFlags
+	// renderOnly commands (template, show) need no digest of a local chart.
+	renderOnly bool
 }
 
 func (c *chartFlags) register(f *pflag.FlagSet) {
@@ -31,6 +33,9 @@ func (s *settings) fetchChart(ctx context.Context, raw string, cf chartFlags) (*
 		return nil, err
 	}
 	f := s.fetcher()
+	if cf.renderOnly {
+		f.Local = source.LocalGetter{NoDigest: true}
+	}
 	if ref.Kind == source.OCI {
 		c, err := cf.reg.client(Deps{})
 		if err != nil {

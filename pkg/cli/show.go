@@ -32,6 +32,7 @@ func newShowCmd(s *settings) *cobra.Command {
 			Short: w.short,
 			Args:  cobra.ExactArgs(1),
 			RunE: func(cmd *cobra.Command, args []string) error {
+				cf.renderOnly = true
 				fetched, err := s.fetchChart(cmd.Context(), args[0], cf)
 				if err != nil {
 					return err

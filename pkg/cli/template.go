@@ -53,6 +53,7 @@ Helm v4's helm template prints for the same chart and values.`,
 			if err != nil {
 				return err
 			}
+			cf.renderOnly = true
 			fetched, err := s.fetchChart(cmd.Context(), ref, cf)
 			if err != nil {
 				return err

@@ -15,11 +15,15 @@ import (
 )
 
 // LocalGetter loads charts from a directory or a .tgz on disk.
-type LocalGetter struct{}
+type LocalGetter struct {
+	// NoDigest skips computing Fetched.Digest (rendering needs no digest; a release
+	// record does). It saves reading every file of a directory a second time.
+	NoDigest bool
+}
 
 // Get loads the chart at ref.Path. The digest is the archive's sha256, or for a
 // directory a sha256 over its files' paths and contents (so an edit changes it).
-func (LocalGetter) Get(_ context.Context, ref Ref) (*Fetched, error) {
+func (g LocalGetter) Get(_ context.Context, ref Ref) (*Fetched, error) {
 	c, err := chart.Load(ref.Path)
 	if err != nil {
 		return nil, err
@@ -27,9 +31,11 @@ func (LocalGetter) Get(_ context.Context, ref Ref) (*Fetched, error) {
 	if ref.Version != "" && c.Metadata.Version != ref.Version {
 		return nil, fmt.Errorf("chart %s is version %s, not %s", ref.Path, c.Metadata.Version, ref.Version)
 	}
-	digest, err := pathDigest(ref.Path)
-	if err != nil {
-		return nil, err
+	var digest string
+	if !g.NoDigest {
+		if digest, err = pathDigest(ref.Path); err != nil {
+			return nil, err
+		}
 	}
 	abs, err := filepath.Abs(ref.Path)
 	if err != nil {
