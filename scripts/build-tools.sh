@@ -64,6 +64,11 @@ build_helm() {
 	GOBIN="$out" go install -trimpath "helm.sh/helm/v4/cmd/helm@v$HELM_VERSION"
 }
 
+# helm3: Helm v3, the reference of some release benchmark targets (bench-release.sh).
+build_helm3() {
+	GOBIN="$out" go install -trimpath "helm.sh/helm/v3/cmd/helm@v$HELM3_VERSION"
+}
+
 targets=("$@")
 [ ${#targets[@]} -gt 0 ] || targets=(etcd kwok kube helm)
 [ "${targets[0]}" != all ] || targets=(etcd kwok kube helm)
@@ -73,6 +78,7 @@ for t in "${targets[@]}"; do
 	etcd) build etcd "$ETCD_VERSION" build_etcd ;;
 	kwok) build kwok "$KWOK_VERSION" build_kwok ;;
 	helm) build helm "$HELM_VERSION" build_helm ;;
-	*) echo "tools: unknown tool $t (want kube, etcd, kwok, helm or all)" >&2; exit 2 ;;
+	helm3) build helm3 "$HELM3_VERSION" build_helm3 ;;
+	*) echo "tools: unknown tool $t (want kube, etcd, kwok, helm, helm3 or all)" >&2; exit 2 ;;
 	esac
 done
