@@ -1,13 +1,12 @@
 package git
 
 import (
-	"crypto/tls"
-	"crypto/x509"
-	"fmt"
 	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
+
+	"github.com/hoist-dev/hoist/pkg/source"
 )
 
 // Options configure a Getter. Only CacheDir is required: the zero value of every
@@ -112,30 +111,9 @@ func (o *Options) httpClient() (*http.Client, error) {
 	if o.CAFile == "" && o.CertFile == "" && o.KeyFile == "" && !o.InsecureSkipTLSVerify {
 		return &http.Client{Transport: tr}, nil
 	}
-	cfg := &tls.Config{MinVersion: tls.VersionTLS12, InsecureSkipVerify: o.InsecureSkipTLSVerify} //nolint:gosec // only when asked for
-	if o.CAFile != "" {
-		pem, err := os.ReadFile(o.CAFile)
-		if err != nil {
-			return nil, fmt.Errorf("reading CA file: %w", err)
-		}
-		pool, err := x509.SystemCertPool()
-		if err != nil || pool == nil {
-			pool = x509.NewCertPool()
-		}
-		if !pool.AppendCertsFromPEM(pem) {
-			return nil, fmt.Errorf("CA file %s holds no PEM certificate", o.CAFile)
-		}
-		cfg.RootCAs = pool
-	}
-	if (o.CertFile == "") != (o.KeyFile == "") {
-		return nil, fmt.Errorf("a client certificate needs both a certificate file and a key file")
-	}
-	if o.CertFile != "" {
-		cert, err := tls.LoadX509KeyPair(o.CertFile, o.KeyFile)
-		if err != nil {
-			return nil, fmt.Errorf("loading client certificate: %w", err)
-		}
-		cfg.Certificates = []tls.Certificate{cert}
+	cfg, err := source.TLSOptions{CAFile: o.CAFile, CertFile: o.CertFile, KeyFile: o.KeyFile, InsecureSkipVerify: o.InsecureSkipTLSVerify}.Config()
+	if err != nil {
+		return nil, err
 	}
 	tr.TLSClientConfig = cfg
 	return &http.Client{Transport: tr}, nil

@@ -3,16 +3,16 @@ package repo
 import (
 	"context"
 	"crypto/tls"
-	"crypto/x509"
 	"errors"
 	"fmt"
 	"io"
 	"net"
 	"net/http"
 	"net/url"
-	"os"
 	"strings"
 	"time"
+
+	"github.com/hoist-dev/hoist/pkg/source"
 )
 
 // Size limits of what a repository may send.
@@ -62,32 +62,7 @@ func newClient(e *Entry, userAgent string, timeout time.Duration) (*client, erro
 }
 
 func tlsConfig(e *Entry) (*tls.Config, error) {
-	cfg := &tls.Config{MinVersion: tls.VersionTLS12, InsecureSkipVerify: e.InsecureSkipTLSVerify} //nolint:gosec // only when asked for
-	if e.CAFile != "" {
-		pem, err := os.ReadFile(e.CAFile)
-		if err != nil {
-			return nil, fmt.Errorf("reading CA file: %w", err)
-		}
-		pool, err := x509.SystemCertPool()
-		if err != nil || pool == nil {
-			pool = x509.NewCertPool()
-		}
-		if !pool.AppendCertsFromPEM(pem) {
-			return nil, fmt.Errorf("CA file %s holds no PEM certificate", e.CAFile)
-		}
-		cfg.RootCAs = pool
-	}
-	if (e.CertFile == "") != (e.KeyFile == "") {
-		return nil, errors.New("a client certificate needs both --cert-file and --key-file")
-	}
-	if e.CertFile != "" {
-		cert, err := tls.LoadX509KeyPair(e.CertFile, e.KeyFile)
-		if err != nil {
-			return nil, fmt.Errorf("loading client certificate: %w", err)
-		}
-		cfg.Certificates = []tls.Certificate{cert}
-	}
-	return cfg, nil
+	return source.TLSOptions{CAFile: e.CAFile, CertFile: e.CertFile, KeyFile: e.KeyFile, InsecureSkipVerify: e.InsecureSkipTLSVerify}.Config()
 }
 
 // parseRepoURL accepts http and https repository URLs.
