@@ -7,7 +7,6 @@ import (
 	"io"
 	"net/http"
 	"sort"
-	"strings"
 	"time"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -168,12 +167,13 @@ func (c *Configuration) lock(ctx context.Context, ns, name string) (*storage.Loc
 			if l.PreviousHolder != "" {
 				who = "an operation by " + l.PreviousHolder + " that did not finish"
 			}
-			r.SetStatus(release.StatusFailed, fmt.Sprintf("Interrupted: %s (was %s)", who, r.Status))
+			was := r.Status
+			r.SetStatus(release.StatusFailed, fmt.Sprintf("Interrupted: %s (was %s)", who, was))
 			if err := c.Storage.Update(ctx, r); err != nil {
 				l.Release()
 				return nil, fmt.Errorf("marking interrupted revision %s failed: %w", r.Key(), err)
 			}
-			c.logf("marked revision %d of %s failed: it was left %s by %s", r.Revision, name, strings.TrimPrefix(r.Description, "Interrupted: "), who)
+			c.logf("marked revision %d of %s failed: it was left %s by %s", r.Revision, name, was, who)
 		}
 	}
 	return l, nil

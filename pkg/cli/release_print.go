@@ -127,7 +127,9 @@ func conflicts(res *action.Result) []string {
 type progressPrinter struct {
 	w    io.Writer
 	tty  bool
-	last map[string]string
+	last map[string]string // plain mode: the last line printed per object
+	// drawn is how many lines the terminal view drew last time (to redraw over them).
+	drawn int
 }
 
 func newProgressPrinter(w io.Writer) *progressPrinter {
@@ -155,9 +157,8 @@ func (p *progressPrinter) update(pr apply.Progress) {
 		}
 	}
 	var b strings.Builder
-	if n := p.last["\x00lines"]; n != "" {
-		lines, _ := strconv.Atoi(n)
-		fmt.Fprintf(&b, "\x1b[%dA\x1b[J", lines)
+	if p.drawn > 0 {
+		fmt.Fprintf(&b, "\x1b[%dA\x1b[J", p.drawn)
 	}
 	fmt.Fprintf(&b, "\x1b[1mWaiting\x1b[0m %d/%d ready, %s elapsed\n", pr.Ready, pr.Total, pr.Elapsed.Round(100*time.Millisecond))
 	lines := 1
@@ -174,7 +175,7 @@ func (p *progressPrinter) update(pr apply.Progress) {
 		fmt.Fprintf(&b, "  %s%-11s\x1b[0m %s %s\n", colour, s.Status, s.Object, s.Message)
 		lines++
 	}
-	p.last["\x00lines"] = strconv.Itoa(lines)
+	p.drawn = lines
 	fmt.Fprint(p.w, b.String())
 }
 
