@@ -32,8 +32,10 @@ type ApplyOptions struct {
 	// Order is the kind order of the stages (engine.InstallOrder when nil).
 	Order engine.KindOrder
 	// AlwaysDryRun makes the server-side dry run for every object, also for those whose
-	// managed fields prove them unchanged (see the package documentation). DryRun implies it.
+	// managed fields prove them unchanged (see the package documentation).
 	AlwaysDryRun bool
+	// KeepObjects fills Change.Live and Change.Result (what diff shows).
+	KeepObjects bool
 }
 
 // item is one object on its way through Apply.
@@ -43,7 +45,10 @@ type item struct {
 	mapping *meta.RESTMapping
 	live    *unstructured.Unstructured
 	fetched bool // live was read
-	change  Change
+	// result is the object after the apply: the dry run's result, or live when the
+	// apply is proven a no-op.
+	result *unstructured.Unstructured
+	change Change
 }
 
 func (it *item) fail(err error) {
@@ -183,6 +188,15 @@ func (m *Manager) Apply(ctx context.Context, objs []*unstructured.Unstructured, 
 		}
 	}
 	cs := collect()
+	if opts.KeepObjects {
+		n := 0
+		for _, st := range all {
+			for _, i := range st {
+				cs.Changes[n].Live, cs.Changes[n].Result = items[i].live, items[i].result
+				n++
+			}
+		}
+	}
 	return cs, cs.Err()
 }
 
@@ -254,13 +268,14 @@ func (m *Manager) applyOne(ctx context.Context, it *item, opts ApplyOptions, new
 		}
 	}
 
-	if !opts.DryRun && !opts.AlwaysDryRun {
-		if it.live == nil {
+	if !opts.AlwaysDryRun {
+		if it.live == nil && !opts.DryRun {
 			m.create(ctx, ri, it)
 			return
 		}
 		if provablyUnchanged(it.desired, it.live, m.fieldManager()) {
 			it.change.Action = ActionUnchanged
+			it.result = it.live
 			return
 		}
 	}
@@ -279,7 +294,9 @@ func (m *Manager) applyOne(ctx context.Context, it *item, opts ApplyOptions, new
 		result, conflicts, err = m.dryRun(ctx, ri, it.desired)
 	}
 	it.change.Conflicts = conflicts
+	it.result = result
 	if err != nil {
+		it.result = nil
 		if fields, ok := immutableFields(err); ok && it.live != nil {
 			if !opts.ForceReplace {
 				it.fail(&ImmutableError{Object: it.meta, Fields: fields, Err: err})

@@ -153,6 +153,7 @@ func (m *Manager) Delete(ctx context.Context, objs []ObjMeta, opts DeleteOptions
 				changes[i].Action = ActionDeleted
 				if opts.DryRun {
 					changes[i].Message = "dry run"
+					changes[i].Live = lives[i].obj
 				}
 			}
 		})

@@ -31,7 +31,7 @@
 // already. Under server-side apply such an apply changes nothing. The proof is
 // conservative (nulls, values the server normalises, lists with elements of other
 // managers… make it fail) and then the dry run below decides; ApplyOptions.AlwaysDryRun
-// and DryRun make the dry run for every object.
+// makes the dry run for every object.
 //
 // An object that does not exist is applied (created) directly: it has no conflicts, no
 // immutable fields and nothing to compare with. For every other object Apply makes a

@@ -2,6 +2,7 @@ package apply
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -93,4 +94,33 @@ func (m *Manager) list(ctx context.Context, mp *meta.RESTMapping, namespace stri
 			return byName, nil
 		}
 	}
+}
+
+// Live reads the live state of objects, in their order: nil for one that does not exist
+// (or whose kind the cluster no longer serves). The error joins the failed reads, each
+// naming its object.
+func (m *Manager) Live(ctx context.Context, objs []ObjMeta) ([]*unstructured.Unstructured, error) {
+	if err := m.check(); err != nil {
+		return nil, err
+	}
+	mappings := make([]*meta.RESTMapping, len(objs))
+	var errs []error
+	for i, o := range objs {
+		mp, err := m.mapping(o)
+		switch {
+		case err == nil:
+			mappings[i] = mp
+		case !errors.Is(err, ErrUnknownKind):
+			errs = append(errs, fmt.Errorf("%s: %w", o, err))
+		}
+	}
+	lives := m.fetchLive(ctx, objs, mappings)
+	out := make([]*unstructured.Unstructured, len(objs))
+	for i, l := range lives {
+		if l.err != nil {
+			errs = append(errs, l.err)
+		}
+		out[i] = l.obj
+	}
+	return out, errors.Join(errs...)
 }

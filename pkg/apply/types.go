@@ -110,6 +110,10 @@ type Change struct {
 	Message string
 	// Err is why the object failed (Action is ActionFailed), wrapped with the object.
 	Err error
+	// Live is the object as it was in the cluster (nil if it did not exist) and Result
+	// as the apply leaves it (a dry run's result): set by Apply with
+	// ApplyOptions.KeepObjects, and Live by a dry-run Delete or Prune.
+	Live, Result *unstructured.Unstructured
 }
 
 func (c Change) String() string {

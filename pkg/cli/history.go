@@ -1,7 +1,10 @@
 package cli
 
 import (
+	"encoding/json"
+	"fmt"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -51,19 +54,36 @@ func newHistoryCmd(s *settings) *cobra.Command {
 
 func newStatusCmd(s *settings) *cobra.Command {
 	var (
-		revision int
-		output   outputFlag
+		revision    int
+		output      outputFlag
+		drift       bool
+		showSecrets bool
 	)
 	cmd := &cobra.Command{
 		Use:   "status NAME",
 		Short: "Show a release's status",
+		Long: `Show a release's status. With --drift, compare the live objects of the last
+deployed revision with what that revision applied: each field changed in the cluster
+since, with the field manager that owns it now, and each deleted object. A plain
+upgrade with the same chart and values restores the fields and recreates the objects.`,
 		Example: `  hoist status web -n prod
-  hoist status web --revision 2 -o yaml`,
+  hoist status web --revision 2 -o yaml
+  hoist status web --drift`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			cfg, err := s.config(cmd)
 			if err != nil {
 				return err
+			}
+			if drift {
+				if revision != 0 {
+					return usageErr(cmd, "--drift compares the last deployed revision; it takes no --revision")
+				}
+				res, err := action.Drift(cmd.Context(), cfg, s.Namespace(), args[0], showSecrets)
+				if err != nil {
+					return err
+				}
+				return output.print(cmd.OutOrStdout(), res, func(t *table) { driftTable(t, res) })
 			}
 			r, err := action.Get(cmd.Context(), cfg, s.Namespace(), args[0], revision)
 			if err != nil {
@@ -73,8 +93,55 @@ func newStatusCmd(s *settings) *cobra.Command {
 		},
 	}
 	cmd.Flags().IntVar(&revision, "revision", 0, "show this revision (default: the latest)")
+	cmd.Flags().BoolVar(&drift, "drift", false, "list what changed in the cluster since the last deployed revision")
+	cmd.Flags().BoolVar(&showSecrets, "show-secrets", false, "with --drift, show Secret values")
 	output.register(cmd)
 	return cmd
+}
+
+// driftTable lays out a drift report: one row per drifted field or deleted object.
+func driftTable(t *table, res *action.DriftResult) {
+	if len(res.Objects) == 0 {
+		t.row(fmt.Sprintf("No drift: the %d objects of revision %d are as applied.", res.Checked, res.Revision))
+		return
+	}
+	t.row("OBJECT", "FIELD", "APPLIED", "LIVE", "CHANGED BY")
+	for _, o := range res.Objects {
+		if o.Deleted {
+			t.row(o.Object.String(), "(object deleted)", "", "", "")
+			continue
+		}
+		for _, f := range o.Fields {
+			live := "(removed)"
+			if f.Live != nil {
+				live = shortValue(f.Live)
+			}
+			t.row(o.Object.String(), f.Path, shortValue(f.Applied), live, strings.Join(f.Managers, ", "))
+		}
+	}
+	t.row("")
+	t.row(fmt.Sprintf("%d of %d objects of revision %d drifted; `hoist upgrade` with the same chart and values restores them.", len(res.Objects), res.Checked, res.Revision))
+}
+
+// shortValue shows a value on one line, cut at 60 characters.
+func shortValue(v any) string {
+	var s string
+	switch x := v.(type) {
+	case string:
+		s = x
+	default:
+		b, err := json.Marshal(x)
+		if err != nil {
+			s = fmt.Sprint(x)
+		} else {
+			s = string(b)
+		}
+	}
+	s = strings.ReplaceAll(s, "\n", "\\n")
+	if r := []rune(s); len(r) > 60 {
+		s = string(r[:57]) + "..."
+	}
+	return s
 }
 
 func newListCmd(s *settings) *cobra.Command {

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 
@@ -26,9 +27,19 @@ func Main(ctx context.Context, deps Deps) int {
 	if err == nil {
 		return 0
 	}
+	var ec exitCode
+	if errors.As(err, &ec) {
+		return int(ec)
+	}
 	fmt.Fprintf(deps.Err, "Error: %v\n", err)
 	return 1
 }
+
+// exitCode, returned by a command, ends hoist with that status and no message (diff
+// --exit-code's 2).
+type exitCode int
+
+func (e exitCode) Error() string { return fmt.Sprintf("exit status %d", int(e)) }
 
 // NewRoot builds the `hoist` command tree.
 func NewRoot(deps Deps) *cobra.Command {
@@ -69,6 +80,7 @@ history you can roll back, and runs the same engine in-cluster as hoist-controll
 		newRegistryCmd(deps), newPushCmd(deps), newPullCmd(deps),
 		newRepoCmd(deps), newSearchCmd(),
 		newDependencyCmd(deps),
+		newDiffCmd(deps, s),
 	)
 	return root
 }

@@ -1,0 +1,315 @@
+package action
+
+import (
+	"context"
+	"fmt"
+	"reflect"
+
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+
+	"github.com/hoist-dev/hoist/pkg/apply"
+	"github.com/hoist-dev/hoist/pkg/engine"
+	"github.com/hoist-dev/hoist/pkg/release"
+)
+
+// DiffOptions configure the diff use cases.
+type DiffOptions struct {
+	// Context is the number of context lines of the unified diffs.
+	Context     int
+	ShowSecrets bool
+}
+
+// DiffResult is what an operation would change, object by object.
+type DiffResult struct {
+	Release   string `json:"release"`
+	Namespace string `json:"namespace"`
+	// From and To name the two sides ("revision 3", "upgrade", "rollback to 2").
+	From string `json:"from"`
+	To   string `json:"to"`
+	// Objects in apply order, then the deleted ones.
+	Objects []apply.ObjectDiff `json:"objects"`
+}
+
+// Changed reports whether the operation would create, change or delete anything.
+func (r *DiffResult) Changed() bool {
+	for _, o := range r.Objects {
+		switch o.Action {
+		case apply.ActionCreated, apply.ActionConfigured, apply.ActionReplaced, apply.ActionDeleted:
+			return true
+		}
+	}
+	return false
+}
+
+// Count returns how many objects have each action.
+func (r *DiffResult) Count() map[apply.Action]int {
+	out := map[apply.Action]int{}
+	for _, o := range r.Objects {
+		out[o.Action]++
+	}
+	return out
+}
+
+// Drifted counts the objects with drifted fields.
+func (r *DiffResult) Drifted() int {
+	n := 0
+	for _, o := range r.Objects {
+		if len(o.DriftedFields) > 0 {
+			n++
+		}
+	}
+	return n
+}
+
+// DiffUpgrade shows what `upgrade` with these options would change, without writing
+// anything: it renders the chart as upgrade does, asks the API server for a dry-run
+// apply of every object, and compares with the last deployed revision and the cluster.
+func DiffUpgrade(ctx context.Context, cfg *Configuration, opts UpgradeOptions, dopts DiffOptions) (*DiffResult, error) {
+	if err := release.ValidateName(opts.Name); err != nil {
+		return nil, err
+	}
+	h, err := cfg.history(ctx, opts.Namespace, opts.Name)
+	if err != nil {
+		return nil, err
+	}
+	latest := release.Latest(h)
+	if latest == nil || latest.Status == release.StatusUninstalled {
+		return nil, fmt.Errorf("release %s in %s: not found", opts.Name, opts.Namespace)
+	}
+	base := release.LastDeployed(h)
+	if base == nil {
+		base = latest
+	}
+	vals := userValues(opts, latest)
+	_, objs, crds, err := cfg.renderForCluster(ctx, opts.Chart, opts.Name, opts.Namespace, latest.Revision+1, true, vals, false)
+	if err != nil {
+		return nil, err
+	}
+	desired := objs
+	if !opts.SkipCRDs {
+		desired = append(append([]*unstructured.Unstructured{}, crds...), objs...)
+	}
+	res := &DiffResult{Release: opts.Name, Namespace: opts.Namespace, From: fmt.Sprintf("revision %d", base.Revision), To: "upgrade"}
+	return res, cfg.plan(ctx, res, base, desired, cfg.liveObjects(h), opts.DeployOptions, dopts)
+}
+
+// DiffRollback shows what `rollback NAME REVISION` would change (revision 0: the one
+// before the latest, as rollback).
+func DiffRollback(ctx context.Context, cfg *Configuration, ns, name string, revision int, dopts DiffOptions) (*DiffResult, error) {
+	h, err := cfg.history(ctx, ns, name)
+	if err != nil {
+		return nil, err
+	}
+	latest := release.Latest(h)
+	if latest == nil {
+		return nil, fmt.Errorf("release %s in %s: not found", name, ns)
+	}
+	if revision == 0 {
+		revision = latest.Revision - 1
+	}
+	to := revisionOf(h, revision)
+	if to == nil {
+		return nil, fmt.Errorf("release %s in %s has no revision %d (see hoist history %s)", name, ns, revision, name)
+	}
+	base := release.LastDeployed(h)
+	if base == nil {
+		base = latest
+	}
+	desired, err := cfg.Apply.Build(to.Manifest, ns)
+	if err != nil {
+		return nil, fmt.Errorf("revision %d of %s: %w", to.Revision, name, err)
+	}
+	res := &DiffResult{Release: name, Namespace: ns, From: fmt.Sprintf("revision %d", base.Revision), To: fmt.Sprintf("rollback to %d", to.Revision)}
+	return res, cfg.plan(ctx, res, base, desired, cfg.liveObjects(h), DeployOptions{}, dopts)
+}
+
+// DiffRevisions compares the manifests two revisions recorded; the cluster is not read.
+func DiffRevisions(ctx context.Context, cfg *Configuration, ns, name string, r1, r2 int, dopts DiffOptions) (*DiffResult, error) {
+	h, err := cfg.history(ctx, ns, name)
+	if err != nil {
+		return nil, err
+	}
+	if len(h) == 0 {
+		return nil, fmt.Errorf("release %s in %s: not found", name, ns)
+	}
+	a, b := revisionOf(h, r1), revisionOf(h, r2)
+	for _, x := range []struct {
+		r   *release.Release
+		rev int
+	}{{a, r1}, {b, r2}} {
+		if x.r == nil {
+			return nil, fmt.Errorf("release %s in %s has no revision %d (see hoist history %s)", name, ns, x.rev, name)
+		}
+	}
+	from, err := cfg.Apply.Build(a.Manifest, ns)
+	if err != nil {
+		return nil, fmt.Errorf("revision %d of %s: %w", r1, name, err)
+	}
+	to, err := cfg.Apply.Build(b.Manifest, ns)
+	if err != nil {
+		return nil, fmt.Errorf("revision %d of %s: %w", r2, name, err)
+	}
+	res := &DiffResult{Release: name, Namespace: ns, From: fmt.Sprintf("revision %d", r1), To: fmt.Sprintf("revision %d", r2)}
+	o := apply.DiffOptions{Context: dopts.Context, ShowSecrets: dopts.ShowSecrets, LastName: res.From, DesiredName: res.To}
+	old := byKey(from)
+	seen := map[objKey]bool{}
+	for _, d := range to {
+		k := keyOf(apply.ObjMetaOf(d))
+		seen[k] = true
+		l := old[k]
+		action := apply.ActionCreated
+		if l != nil {
+			action = apply.ActionConfigured
+			if reflect.DeepEqual(apply.Normalize(l), apply.Normalize(d)) {
+				action = apply.ActionUnchanged
+			}
+		}
+		res.Objects = append(res.Objects, apply.Diff(apply.ObjMetaOf(d), action, l, d, nil, nil, o))
+	}
+	for _, l := range from {
+		if k := keyOf(apply.ObjMetaOf(l)); !seen[k] {
+			res.Objects = append(res.Objects, apply.Diff(apply.ObjMetaOf(l), apply.ActionDeleted, l, nil, nil, nil, o))
+		}
+	}
+	return res, nil
+}
+
+// plan makes the server-side dry run of applying desired (and pruning what it no longer
+// has), and fills res with the diff of each object against base's manifest and the
+// cluster.
+func (c *Configuration) plan(ctx context.Context, res *DiffResult, base *release.Release, desired []*unstructured.Unstructured, live []apply.ObjMeta, dep DeployOptions, dopts DiffOptions) error {
+	last, err := c.Apply.Build(base.Manifest, base.Namespace)
+	if err != nil {
+		return fmt.Errorf("revision %d of %s: %w", base.Revision, base.Name, err)
+	}
+	owner := apply.Owner{ReleaseName: res.Release, ReleaseNamespace: res.Namespace}
+	cs, err := c.Apply.Apply(ctx, desired, apply.ApplyOptions{
+		Owner: owner, TakeOwnership: dep.TakeOwnership, ForceReplace: dep.ForceReplace,
+		DryRun: true, KeepObjects: true, Order: engine.InstallOrder,
+	})
+	if err != nil {
+		return fmt.Errorf("dry run of the %s: %w", res.To, err)
+	}
+	var pruned *apply.ChangeSet
+	if len(live) > 0 {
+		if pruned, err = c.Apply.Prune(ctx, live, desired, apply.PruneOptions{Owner: owner, DryRun: true}); err != nil {
+			return fmt.Errorf("dry run of the %s: %w", res.To, err)
+		}
+	}
+	o := apply.DiffOptions{Context: dopts.Context, ShowSecrets: dopts.ShowSecrets, FieldManager: c.Apply.FieldManager, LastName: res.From, DesiredName: res.To}
+	lastBy, desiredBy := byKey(last), byKey(desired)
+	for _, ch := range cs.Changes {
+		k := keyOf(ch.Object)
+		d := apply.Diff(ch.Object, ch.Action, lastBy[k], desiredBy[k], ch.Live, ch.Result, o)
+		d.Message = ch.Message
+		if len(ch.Conflicts) > 0 {
+			d.Message = joinMessage(d.Message, fmt.Sprintf("takes over %d field(s) from other managers", len(ch.Conflicts)))
+		}
+		res.Objects = append(res.Objects, d)
+	}
+	if pruned != nil {
+		for _, ch := range pruned.Changes {
+			if ch.Action == apply.ActionSkipped && ch.Message == "already gone" {
+				continue
+			}
+			d := apply.Diff(ch.Object, ch.Action, lastBy[keyOf(ch.Object)], nil, ch.Live, nil, o)
+			if ch.Action != apply.ActionDeleted {
+				d.Chart = ""
+			}
+			if ch.Message != "dry run" {
+				d.Message = ch.Message
+			}
+			res.Objects = append(res.Objects, d)
+		}
+	}
+	return nil
+}
+
+func joinMessage(a, b string) string {
+	if a == "" {
+		return b
+	}
+	return a + "; " + b
+}
+
+// objKey identifies an object without its apiVersion.
+type objKey struct{ group, kind, namespace, name string }
+
+func keyOf(o apply.ObjMeta) objKey { return objKey{o.Group, o.Kind, o.Namespace, o.Name} }
+
+func byKey(objs []*unstructured.Unstructured) map[objKey]*unstructured.Unstructured {
+	out := make(map[objKey]*unstructured.Unstructured, len(objs))
+	for _, o := range objs {
+		out[keyOf(apply.ObjMetaOf(o))] = o
+	}
+	return out
+}
+
+func revisionOf(h []*release.Release, rev int) *release.Release {
+	for _, r := range h {
+		if r.Revision == rev {
+			return r
+		}
+	}
+	return nil
+}
+
+// ObjectDrift is how one object of a release differs from what its revision applied.
+type ObjectDrift struct {
+	Object apply.ObjMeta `json:"object"`
+	// Deleted: the object is gone from the cluster.
+	Deleted bool               `json:"deleted,omitempty"`
+	Fields  []apply.FieldDrift `json:"fields,omitempty"`
+}
+
+// DriftResult is the drift of a release's last deployed revision.
+type DriftResult struct {
+	Release   string        `json:"release"`
+	Namespace string        `json:"namespace"`
+	Revision  int           `json:"revision"`
+	Objects   []ObjectDrift `json:"objects"`
+	// Checked is how many objects were compared.
+	Checked int `json:"checked"`
+}
+
+// Drift compares the live objects of the release's last deployed revision with what
+// that revision applied: each drifted field with the managers that own it now, and each
+// deleted object. Secret values are masked unless showSecrets.
+func Drift(ctx context.Context, cfg *Configuration, ns, name string, showSecrets bool) (*DriftResult, error) {
+	h, err := cfg.history(ctx, ns, name)
+	if err != nil {
+		return nil, err
+	}
+	if len(h) == 0 {
+		return nil, fmt.Errorf("release %s in %s: not found", name, ns)
+	}
+	r := release.LastDeployed(h)
+	if r == nil {
+		return nil, fmt.Errorf("release %s in %s: %w", name, ns, ErrNoDeployedRelease)
+	}
+	applied, err := cfg.Apply.Build(r.Manifest, ns)
+	if err != nil {
+		return nil, fmt.Errorf("revision %d of %s: %w", r.Revision, name, err)
+	}
+	lives, err := cfg.Apply.Live(ctx, apply.MetaOf(applied))
+	if err != nil {
+		return nil, err
+	}
+	res := &DriftResult{Release: name, Namespace: ns, Revision: r.Revision, Checked: len(applied)}
+	for i, a := range applied {
+		o := apply.ObjMetaOf(a)
+		if lives[i] == nil {
+			res.Objects = append(res.Objects, ObjectDrift{Object: o, Deleted: true})
+			continue
+		}
+		fields := apply.Drift(a, lives[i], cfg.Apply.FieldManager)
+		if len(fields) == 0 {
+			continue
+		}
+		if !showSecrets {
+			apply.MaskDrift(o, fields)
+		}
+		res.Objects = append(res.Objects, ObjectDrift{Object: o, Fields: fields})
+	}
+	return res, nil
+}
