@@ -2,7 +2,8 @@
 # build-tools.sh: builds the local test environment's binaries from Go modules and caches
 # them by version outside the repository, so a warm machine skips the build.
 #
-#   scripts/build-tools.sh [kube|etcd|kwok|helm|all]   (default: all four; helm is the interop test oracle)
+#   scripts/build-tools.sh [kube|etcd|kwok|helm|helm3|all]   (default: all five; helm v4 and v3 are
+#   the interop test oracles: charts, registries, and releases imported from Helm)
 #
 # Cache: $HOIST_TOOLS_DIR, else ${XDG_CACHE_HOME:-$HOME/.cache}/hoist/tools/<name>-<version>/
 # Each build logs to <cache>/<name>-<version>.log; a failed build names that log and
@@ -64,14 +65,15 @@ build_helm() {
 	GOBIN="$out" go install -trimpath "helm.sh/helm/v4/cmd/helm@v$HELM_VERSION"
 }
 
-# helm3: Helm v3, the reference of some release benchmark targets (bench-release.sh).
+# helm3: Helm v3, the reference of some release benchmark targets (bench-release.sh) and
+# the maker of the Helm 3 releases `hoist import helm` is tested with.
 build_helm3() {
 	GOBIN="$out" go install -trimpath "helm.sh/helm/v3/cmd/helm@v$HELM3_VERSION"
 }
 
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(etcd kwok kube helm)
-[ "${targets[0]}" != all ] || targets=(etcd kwok kube helm)
+[ ${#targets[@]} -gt 0 ] || targets=(etcd kwok kube helm helm3)
+[ "${targets[0]}" != all ] || targets=(etcd kwok kube helm helm3)
 for t in "${targets[@]}"; do
 	case $t in
 	kube) build kube "$KUBE_VERSION" build_kube ;;

@@ -144,7 +144,7 @@ func TestE2EDiffAndDrift(t *testing.T) {
 	t.Run("diff rollback and diff revision", func(t *testing.T) {
 		must("upgrade", "d", chart, "--set", "message=two,extra=false")
 		out, _, code := hoist("diff", "rollback", "d", "--exit-code")
-		if code != 2 || !strings.Contains(out, "revision 3 → rollback to 2") || !strings.Contains(out, "-  message: two\n    +  message: one") || !strings.Contains(out, "+ ConfigMap/"+ns+"/d-extra") {
+		if code != 2 || !strings.Contains(out, "revision 3 → rollback to 2") || !strings.Contains(out, "-  message: two\n    +  message: one\n       other: kept\n    +  removable: \"yes\"") || !strings.Contains(out, "+ ConfigMap/"+ns+"/d-extra") {
 			t.Errorf("diff rollback: exit %d\n%s", code, out)
 		}
 		out = must("diff", "revision", "d", "2", "3")

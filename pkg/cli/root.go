@@ -81,6 +81,7 @@ history you can roll back, and runs the same engine in-cluster as hoist-controll
 		newRepoCmd(deps), newSearchCmd(),
 		newDependencyCmd(deps),
 		newDiffCmd(deps, s),
+		newImportCmd(s),
 	)
 	return root
 }
