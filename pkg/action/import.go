@@ -70,10 +70,10 @@ func ImportHelm(ctx context.Context, cfg *Configuration, opts ImportHelmOptions)
 	}
 	latest := revs[len(revs)-1]
 	if latest.Status.IsPending() {
-		return nil, fmt.Errorf("Helm release %s in %s is %s at revision %d: a Helm operation is running or was interrupted; let it finish (or roll it back with helm) and import again; nothing imported", name, ns, latest.Status, latest.Revision)
+		return nil, fmt.Errorf("the Helm release %s in %s is %s at revision %d: a Helm operation is running or was interrupted; let it finish (or roll it back with helm) and import again; nothing imported", name, ns, latest.Status, latest.Revision)
 	}
 	if latest.Status == release.StatusUninstalled {
-		return nil, fmt.Errorf("Helm release %s in %s is uninstalled; nothing to import", name, ns)
+		return nil, fmt.Errorf("the Helm release %s in %s is uninstalled; nothing to import", name, ns)
 	}
 
 	// Take over the fields of the deployed revision's objects.
@@ -84,7 +84,7 @@ func ImportHelm(ctx context.Context, cfg *Configuration, opts ImportHelmOptions)
 	}
 	objs, err := cfg.Apply.Build(deployed.Manifest, ns)
 	if err != nil {
-		return nil, fmt.Errorf("Helm revision %d of %s: %w; nothing imported", deployed.Revision, name, err)
+		return nil, fmt.Errorf("revision %d of the Helm release %s: %w; nothing imported", deployed.Revision, name, err)
 	}
 	managers := opts.FieldManagers
 	if managers == nil {
@@ -164,7 +164,7 @@ func readHelmRevisions(ctx context.Context, cfg *Configuration, ns, name string)
 		}
 	}
 	if err != nil {
-		return nil, nil, fmt.Errorf("Helm release %s in %s: %w; nothing imported", name, ns, err)
+		return nil, nil, fmt.Errorf("the Helm release %s in %s: %w; nothing imported", name, ns, err)
 	}
 	if len(revs) == 0 {
 		return nil, nil, fmt.Errorf("no Helm release %s in %s", name, ns)

@@ -298,7 +298,7 @@ func matchElement(a []any, i int, l []any) int {
 
 func fieldSeg(k string) string {
 	if k != "" && strings.IndexFunc(k, func(r rune) bool {
-		return !(r == '-' || r == '_' || r >= '0' && r <= '9' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z')
+		return r != '-' && r != '_' && (r < '0' || r > '9') && (r < 'a' || r > 'z') && (r < 'A' || r > 'Z')
 	}) < 0 {
 		return "." + k
 	}
