@@ -12,6 +12,7 @@ import (
 	"sort"
 
 	"github.com/hoist-dev/hoist/pkg/chart"
+	"github.com/hoist-dev/hoist/pkg/postrender"
 )
 
 // LocalGetter loads charts from a directory or a .tgz on disk.
@@ -24,8 +25,14 @@ type LocalGetter struct {
 // Get loads the chart at ref.Path. The digest is the archive's sha256, or for a
 // directory a sha256 over its files' paths and contents (so an edit changes it).
 func (g LocalGetter) Get(_ context.Context, ref Ref) (*Fetched, error) {
+	if fi, err := os.Stat(ref.Path); err == nil && fi.IsDir() && postrender.IsPackage(os.DirFS(ref.Path)) {
+		return g.getPackage(ref)
+	}
 	c, err := chart.Load(ref.Path)
 	if err != nil {
+		if data, rerr := os.ReadFile(ref.Path); rerr == nil && postrender.IsPackageArchive(data) {
+			return g.getPackage(ref)
+		}
 		return nil, err
 	}
 	if ref.Version != "" && c.Metadata.Version != ref.Version {
@@ -46,6 +53,41 @@ func (g LocalGetter) Get(_ context.Context, ref Ref) (*Fetched, error) {
 		f.Archive = abs
 	}
 	return f, nil
+}
+
+// getPackage loads the kustomize package at ref.Path, a directory or an archive.
+func (g LocalGetter) getPackage(ref Ref) (*Fetched, error) {
+	abs, err := filepath.Abs(ref.Path)
+	if err != nil {
+		return nil, err
+	}
+	var p *postrender.Package
+	archive := ""
+	if fi, err := os.Stat(ref.Path); err == nil && fi.IsDir() {
+		p, err = postrender.LoadPackage(ref.Path)
+		if err != nil {
+			return nil, err
+		}
+	} else {
+		data, err := os.ReadFile(ref.Path)
+		if err != nil {
+			return nil, err
+		}
+		if p, err = postrender.LoadArchive(data); err != nil {
+			return nil, fmt.Errorf("%s: %w", ref.Path, err)
+		}
+		archive = abs
+	}
+	if ref.Version != "" && p.Version != ref.Version {
+		return nil, fmt.Errorf("kustomize package %s is version %s, not %s", ref.Path, p.Version, ref.Version)
+	}
+	var digest string
+	if !g.NoDigest {
+		if digest, err = pathDigest(ref.Path); err != nil {
+			return nil, err
+		}
+	}
+	return PackageFetched(p, digest, abs, archive), nil
 }
 
 func pathDigest(p string) (string, error) {

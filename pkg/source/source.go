@@ -5,11 +5,15 @@ import (
 	"fmt"
 
 	"github.com/hoist-dev/hoist/pkg/chart"
+	"github.com/hoist-dev/hoist/pkg/postrender"
 )
 
 // Fetched is a chart obtained from a source.
 type Fetched struct {
 	Chart *chart.Chart
+	// Package is set when the reference is a kustomize package (a directory with a
+	// kustomization and no Chart.yaml); Chart then only holds its metadata.
+	Package *postrender.Package
 	// Version is the chart version that was resolved (from a constraint, a tag or a ref).
 	Version string
 	// Digest identifies exactly what was fetched: "sha256:…" of the chart archive (OCI,
@@ -54,4 +58,18 @@ func (f *Fetcher) Fetch(ctx context.Context, ref Ref) (*Fetched, error) {
 		return nil, fmt.Errorf("fetching %s: %w", ref.Raw, err)
 	}
 	return fc, nil
+}
+
+// KustomizeAnnotation marks the stand-in chart metadata of a kustomize package.
+const KustomizeAnnotation = "hoist.dev/kustomize"
+
+// PackageFetched describes a fetched kustomize package. Chart is a stand-in holding
+// only metadata (the package's name and version, type application, annotated
+// KustomizeAnnotation), so that release records and listings name it like a chart.
+func PackageFetched(p *postrender.Package, digest, src, archive string) *Fetched {
+	meta := &chart.Metadata{
+		APIVersion: "v2", Name: p.Name, Version: p.Version, Type: "application",
+		Description: "kustomize package", Annotations: map[string]string{KustomizeAnnotation: "true"},
+	}
+	return &Fetched{Chart: &chart.Chart{Metadata: meta}, Package: p, Version: p.Version, Digest: digest, Source: src, Archive: archive}
 }

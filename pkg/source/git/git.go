@@ -19,6 +19,7 @@ import (
 	gitssh "github.com/go-git/go-git/v5/plumbing/transport/ssh"
 
 	"github.com/hoist-dev/hoist/pkg/chart"
+	"github.com/hoist-dev/hoist/pkg/postrender"
 	"github.com/hoist-dev/hoist/pkg/source"
 )
 
@@ -83,15 +84,22 @@ func (g *Getter) Get(ctx context.Context, ref source.Ref) (*source.Fetched, erro
 			return nil, fmt.Errorf("%s: %w: %s at commit %s is a symlink leading out of the repository", subject, ErrPathNotFound, ref.Subdir, res.Commit)
 		}
 	}
-	c, err := chart.LoadDir(chartDir)
-	if err != nil {
-		where := "the repository root"
-		if ref.Subdir != "" {
-			where = ref.Subdir
-		}
-		return nil, fmt.Errorf("%s: loading the chart at %s (commit %s): %w", subject, where, res.Commit, err)
+	where := "the repository root"
+	if ref.Subdir != "" {
+		where = ref.Subdir
 	}
 	pinned := source.Ref{Kind: source.Git, URL: stripPassword(u), Subdir: ref.Subdir, GitRef: res.Commit}
+	if postrender.IsPackage(os.DirFS(chartDir)) {
+		p, err := postrender.LoadPackageIn(dir, ref.Subdir, postrender.SameRepository(stripPassword(u)))
+		if err != nil {
+			return nil, fmt.Errorf("%s: loading the kustomize package at %s (commit %s): %w", subject, where, res.Commit, err)
+		}
+		return source.PackageFetched(p, "git:"+res.Commit, pinned.String(), ""), nil
+	}
+	c, err := chart.LoadDir(chartDir)
+	if err != nil {
+		return nil, fmt.Errorf("%s: loading the chart at %s (commit %s): %w", subject, where, res.Commit, err)
+	}
 	return &source.Fetched{
 		Chart:   c,
 		Version: c.Metadata.Version,

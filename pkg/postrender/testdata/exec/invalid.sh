@@ -1,0 +1,3 @@
+#!/bin/sh
+cat >/dev/null
+printf 'apiVersion: v1\nkind: ConfigMap\nmetadata: [unclosed\n'

@@ -1,0 +1,3 @@
+#!/bin/sh
+cat >/dev/null
+printf -- '---\n# Source: x/y.yaml\njust: data\n'
