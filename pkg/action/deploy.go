@@ -11,6 +11,7 @@ import (
 
 	"github.com/hoist-dev/hoist/pkg/apply"
 	"github.com/hoist-dev/hoist/pkg/engine"
+	"github.com/hoist-dev/hoist/pkg/postrender"
 	"github.com/hoist-dev/hoist/pkg/release"
 	"github.com/hoist-dev/hoist/pkg/source"
 )
@@ -31,6 +32,9 @@ type DeployOptions struct {
 	Description string
 	Labels      map[string]string
 	HistoryMax  int
+	// PostRenderer changes the rendered manifests and hooks (install, upgrade); the
+	// files of a kustomize overlay are recorded in the revision.
+	PostRenderer postrender.PostRenderer
 }
 
 func (o DeployOptions) timeout() time.Duration {
@@ -245,7 +249,7 @@ func toObjMeta(refs []release.ObjectRef) []apply.ObjMeta {
 
 // renderForCluster renders a chart with the cluster's capabilities and lookup, and
 // builds the objects: manifests, hooks and the CRDs of crds/ directories.
-func (c *Configuration) renderForCluster(ctx context.Context, f *source.Fetched, name, ns string, revision int, isUpgrade bool, vals map[string]any, dryRunClient bool) (*Rendered, []*unstructured.Unstructured, []*unstructured.Unstructured, error) {
+func (c *Configuration) renderForCluster(ctx context.Context, f *source.Fetched, name, ns string, revision int, isUpgrade bool, vals map[string]any, dryRunClient bool, pr postrender.PostRenderer) (*Rendered, []*unstructured.Unstructured, []*unstructured.Unstructured, error) {
 	caps := engine.DefaultCapabilities()
 	var look engine.Lookuper
 	if !dryRunClient {
@@ -255,9 +259,9 @@ func (c *Configuration) renderForCluster(ctx context.Context, f *source.Fetched,
 		}
 		look = lookuper{clients: c.Clients}
 	}
-	rd, err := Render(ctx, f.Chart, RenderOptions{
+	rd, err := RenderFetched(ctx, f, RenderOptions{
 		ReleaseName: name, Namespace: ns, Revision: revision, IsUpgrade: isUpgrade,
-		Values: vals, Capabilities: caps, Lookup: look,
+		Values: vals, Capabilities: caps, Lookup: look, PostRenderer: pr,
 	})
 	if err != nil {
 		return nil, nil, nil, err

@@ -81,7 +81,7 @@ func DiffUpgrade(ctx context.Context, cfg *Configuration, opts UpgradeOptions, d
 		base = latest
 	}
 	vals := userValues(opts, latest)
-	_, objs, crds, err := cfg.renderForCluster(ctx, opts.Chart, opts.Name, opts.Namespace, latest.Revision+1, true, vals, false)
+	_, objs, crds, err := cfg.renderForCluster(ctx, opts.Chart, opts.Name, opts.Namespace, latest.Revision+1, true, vals, false, opts.PostRenderer)
 	if err != nil {
 		return nil, err
 	}

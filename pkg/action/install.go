@@ -59,11 +59,11 @@ func (a Install) Run(ctx context.Context, opts InstallOptions) (*Result, error) 
 		}
 		revision = latest.Revision + 1
 	}
-	rd, objs, crds, err := cfg.renderForCluster(ctx, opts.Chart, opts.Name, opts.Namespace, revision, false, opts.Values, false)
+	rd, objs, crds, err := cfg.renderForCluster(ctx, opts.Chart, opts.Name, opts.Namespace, revision, false, opts.Values, false, opts.PostRenderer)
 	if err != nil {
 		return nil, err
 	}
-	r := newRecord(cfg, opts.Name, opts.Namespace, revision, opts.Chart, opts.Values, rd, opts.Labels)
+	r := newRecord(cfg, opts.Name, opts.Namespace, revision, opts.Chart, opts.Values, rd, opts.DeployOptions)
 	// A failed install may have applied objects: the new revision prunes those it lacks.
 	d := &deployment{cfg: cfg, rel: r, live: cfg.liveObjects(h), objs: objs, crds: crds, opts: opts.DeployOptions, pending: release.StatusPendingInstall}
 	d.event.pre, d.event.post = engine.PreInstall, engine.PostInstall
@@ -80,16 +80,16 @@ func (a Install) Run(ctx context.Context, opts InstallOptions) (*Result, error) 
 
 // render is install --dry-run=client: render only, no cluster.
 func (a Install) render(ctx context.Context, opts InstallOptions, revision int) (*Result, error) {
-	rd, _, _, err := a.Config.renderForCluster(ctx, opts.Chart, opts.Name, opts.Namespace, revision, false, opts.Values, true)
+	rd, _, _, err := a.Config.renderForCluster(ctx, opts.Chart, opts.Name, opts.Namespace, revision, false, opts.Values, true, opts.PostRenderer)
 	if err != nil {
 		return nil, err
 	}
-	r := newRecord(a.Config, opts.Name, opts.Namespace, revision, opts.Chart, opts.Values, rd, opts.Labels)
+	r := newRecord(a.Config, opts.Name, opts.Namespace, revision, opts.Chart, opts.Values, rd, opts.DeployOptions)
 	r.SetStatus(release.StatusPendingInstall, "Dry run complete")
 	return &Result{Release: r}, nil
 }
 
-func newRecord(cfg *Configuration, name, ns string, revision int, f *source.Fetched, vals map[string]any, rd *Rendered, labels map[string]string) *release.Release {
+func newRecord(cfg *Configuration, name, ns string, revision int, f *source.Fetched, vals map[string]any, rd *Rendered, dep DeployOptions) *release.Release {
 	now := cfg.now()
 	if vals == nil {
 		vals = map[string]any{}
@@ -97,13 +97,14 @@ func newRecord(cfg *Configuration, name, ns string, revision int, f *source.Fetc
 	return &release.Release{
 		Format: release.FormatV1, Name: name, Namespace: ns, Revision: revision,
 		FirstDeployed: now, LastDeployed: now,
-		Chart:    release.ChartInfo{Metadata: f.Chart.Metadata, Digest: f.Digest, Source: f.Source},
-		Config:   vals,
-		Values:   rd.Values,
-		Manifest: manifestOf(rd),
-		Hooks:    hooksOf(rd),
-		Notes:    rd.Notes,
-		Labels:   labels,
+		Chart:      release.ChartInfo{Metadata: f.Chart.Metadata, Digest: f.Digest, Source: f.Source},
+		Config:     vals,
+		Values:     rd.Values,
+		Manifest:   manifestOf(rd),
+		Hooks:      hooksOf(rd),
+		Notes:      rd.Notes,
+		Labels:     dep.Labels,
+		Postrender: postrenderRecord(dep.PostRenderer),
 	}
 }
 

@@ -12,6 +12,8 @@ import (
 
 	"github.com/hoist-dev/hoist/pkg/chart"
 	"github.com/hoist-dev/hoist/pkg/engine"
+	"github.com/hoist-dev/hoist/pkg/postrender"
+	"github.com/hoist-dev/hoist/pkg/source"
 	"github.com/hoist-dev/hoist/pkg/values"
 )
 
@@ -34,6 +36,9 @@ type RenderOptions struct {
 	// Warnings receives Helm's coalescing warnings (e.g. a table overriding a scalar);
 	// nil drops them.
 	Warnings io.Writer
+	// PostRenderer, when set, changes the rendered manifests and hooks (--kustomize,
+	// --post-renderer).
+	PostRenderer postrender.PostRenderer
 }
 
 // Rendered is a rendered chart: manifests and hooks in install order, and the notes.
@@ -111,7 +116,63 @@ func Render(ctx context.Context, c *chart.Chart, opts RenderOptions) (*Rendered,
 	if err != nil {
 		return nil, err
 	}
+	if manifests, hooks, err = postRender(ctx, opts.PostRenderer, manifests, hooks); err != nil {
+		return nil, err
+	}
 	return &Rendered{Manifests: manifests, Hooks: hooks, Notes: notes.String(), CRDs: c.CRDObjects(), Values: coalesced}, nil
+}
+
+// RenderPackage renders a kustomize package as a release's manifests and hooks, then
+// runs the post-renderer of opts, if any; of opts only Namespace and PostRenderer count.
+func RenderPackage(ctx context.Context, p *postrender.Package, opts RenderOptions) (*Rendered, error) {
+	manifests, hooks, err := p.Render(opts.Namespace)
+	if err != nil {
+		return nil, err
+	}
+	if manifests, hooks, err = postRender(ctx, opts.PostRenderer, manifests, hooks); err != nil {
+		return nil, err
+	}
+	return &Rendered{Manifests: manifests, Hooks: hooks}, nil
+}
+
+// RenderFetched renders what a source fetched: a chart, or a kustomize package.
+func RenderFetched(ctx context.Context, f *source.Fetched, opts RenderOptions) (*Rendered, error) {
+	if f.Package != nil {
+		return RenderPackage(ctx, f.Package, opts)
+	}
+	return Render(ctx, f.Chart, opts)
+}
+
+func postRender(ctx context.Context, pr postrender.PostRenderer, manifests []engine.Manifest, hooks []*engine.Hook) ([]engine.Manifest, []*engine.Hook, error) {
+	if pr == nil {
+		return manifests, hooks, nil
+	}
+	m, h, err := pr.Run(ctx, manifests, hooks)
+	if err != nil {
+		return nil, nil, fmt.Errorf("post-rendering: %w", err)
+	}
+	// Documents end without a newline, as templates' do, so that the manifest joins
+	// them with one.
+	for i := range m {
+		m[i].Content = strings.TrimRight(m[i].Content, "\n")
+	}
+	return m, h, nil
+}
+
+// postrenderRecord is what a release records of its post-renderers: the files of the
+// kustomize overlay, if there is one.
+func postrenderRecord(pr postrender.PostRenderer) map[string]string {
+	switch p := pr.(type) {
+	case *postrender.Overlay:
+		return p.Record()
+	case postrender.Chain:
+		for _, x := range p {
+			if r := postrenderRecord(x); r != nil {
+				return r
+			}
+		}
+	}
+	return nil
 }
 
 // checkDependencies requires every dependency in Chart.yaml to be present in charts/.

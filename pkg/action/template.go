@@ -11,6 +11,7 @@ import (
 
 	"github.com/hoist-dev/hoist/pkg/chart"
 	"github.com/hoist-dev/hoist/pkg/engine"
+	"github.com/hoist-dev/hoist/pkg/postrender"
 )
 
 // Template renders a chart locally, as `helm template` does.
@@ -31,6 +32,8 @@ type TemplateOptions struct {
 	// returning them; with UseReleaseName under OutputDir/<release>/.
 	OutputDir      string
 	UseReleaseName bool
+	// Package, when set, is a kustomize package rendered instead of the chart.
+	Package *postrender.Package
 }
 
 // TemplateResult is the output of Template.Run.
@@ -45,7 +48,13 @@ type TemplateResult struct {
 
 // Run renders the chart.
 func (Template) Run(ctx context.Context, c *chart.Chart, opts TemplateOptions) (*TemplateResult, error) {
-	r, err := Render(ctx, c, opts.Render)
+	var r *Rendered
+	var err error
+	if opts.Package != nil {
+		r, err = RenderPackage(ctx, opts.Package, opts.Render)
+	} else {
+		r, err = Render(ctx, c, opts.Render)
+	}
 	if err != nil {
 		return nil, err
 	}

@@ -69,11 +69,11 @@ func (a Upgrade) Run(ctx context.Context, opts UpgradeOptions) (*Result, error) 
 		return nil, fmt.Errorf("release %s in %s: %w", opts.Name, opts.Namespace, ErrNoDeployedRelease)
 	}
 	vals := userValues(opts, latest)
-	rd, objs, crds, err := cfg.renderForCluster(ctx, opts.Chart, opts.Name, opts.Namespace, latest.Revision+1, true, vals, opts.DryRun == "client")
+	rd, objs, crds, err := cfg.renderForCluster(ctx, opts.Chart, opts.Name, opts.Namespace, latest.Revision+1, true, vals, opts.DryRun == "client", opts.PostRenderer)
 	if err != nil {
 		return nil, err
 	}
-	r := newRecord(cfg, opts.Name, opts.Namespace, latest.Revision+1, opts.Chart, vals, rd, opts.Labels)
+	r := newRecord(cfg, opts.Name, opts.Namespace, latest.Revision+1, opts.Chart, vals, rd, opts.DeployOptions)
 	r.FirstDeployed = firstDeployed(h, r.FirstDeployed)
 	if opts.DryRun == "client" {
 		r.SetStatus(release.StatusPendingUpgrade, "Dry run complete")

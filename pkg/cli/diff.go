@@ -72,6 +72,7 @@ func newDiffUpgradeCmd(deps Deps, s *settings) *cobra.Command {
 		skipCRDs       bool
 		takeOwnership  bool
 		forceReplace   bool
+		pr             postRenderFlags
 	)
 	cmd := &cobra.Command{
 		Use:   "upgrade NAME CHART",
@@ -82,6 +83,10 @@ func newDiffUpgradeCmd(deps Deps, s *settings) *cobra.Command {
 		Args: cobra.ExactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			userVals, err := vals.merge(deps)
+			if err != nil {
+				return err
+			}
+			postRenderer, err := pr.build()
 			if err != nil {
 				return err
 			}
@@ -96,7 +101,7 @@ func newDiffUpgradeCmd(deps Deps, s *settings) *cobra.Command {
 			res, err := action.DiffUpgrade(cmd.Context(), cfg, action.UpgradeOptions{
 				Name: args[0], Namespace: s.Namespace(), Chart: fetched, Values: userVals,
 				ReuseValues: reuse, ResetValues: reset, ResetThenReuseValues: resetThenReuse,
-				DeployOptions: action.DeployOptions{SkipCRDs: skipCRDs, TakeOwnership: takeOwnership, ForceReplace: forceReplace},
+				DeployOptions: action.DeployOptions{SkipCRDs: skipCRDs, TakeOwnership: takeOwnership, ForceReplace: forceReplace, PostRenderer: postRenderer},
 			}, df.opts)
 			if err != nil {
 				return err
@@ -115,6 +120,7 @@ func newDiffUpgradeCmd(deps Deps, s *settings) *cobra.Command {
 	f.BoolVar(&takeOwnership, "take-ownership", false, "as upgrade --take-ownership: objects of other releases are adopted, not refused")
 	f.BoolVar(&forceReplace, "force-replace", false, "as upgrade --force-replace: objects whose immutable fields change are replaced")
 	cmd.MarkFlagsMutuallyExclusive("reuse-values", "reset-values", "reset-then-reuse-values")
+	pr.register(cmd)
 	return cmd
 }
 

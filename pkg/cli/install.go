@@ -13,6 +13,7 @@ func newInstallCmd(deps Deps, s *settings) *cobra.Command {
 		df              deployFlags
 		createNamespace bool
 		generateName    bool
+		pr              postRenderFlags
 	)
 	cmd := &cobra.Command{
 		Use:   "install NAME CHART",
@@ -24,7 +25,9 @@ git+https://…//path?ref=…, or repo/chart.`,
 		Example: `  hoist install web ./charts/web -n prod --create-namespace -f prod.yaml
   hoist install web oci://registry.example/charts/web --version '^1.2' --wait
   hoist install web git+https://git.example/org/charts.git//web?ref=v1.4.0 --atomic
-  hoist install web ./web --dry-run=server -o yaml`,
+  hoist install web ./web --dry-run=server -o yaml
+  hoist install web oci://registry.example/charts/web --kustomize overlays/prod
+  hoist install app 'git+https://git.example/org/deploy.git//overlays/prod?ref=main'  # kustomize package`,
 		Args: cobra.RangeArgs(1, 2),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			name, ref := "", args[0]
@@ -35,6 +38,9 @@ git+https://…//path?ref=…, or repo/chart.`,
 			}
 			opts, err := df.resolve()
 			if err != nil {
+				return err
+			}
+			if opts.PostRenderer, err = pr.build(); err != nil {
 				return err
 			}
 			userVals, err := vals.merge(deps)
@@ -72,6 +78,7 @@ git+https://…//path?ref=…, or repo/chart.`,
 	df.register(cmd, true)
 	cmd.Flags().BoolVar(&createNamespace, "create-namespace", false, "create the release namespace if it does not exist")
 	cmd.Flags().BoolVarP(&generateName, "generate-name", "g", false, "generate the release name (chart name and a suffix)")
+	pr.register(cmd)
 	return cmd
 }
 
@@ -84,6 +91,7 @@ func newUpgradeCmd(deps Deps, s *settings) *cobra.Command {
 		createNamespace bool
 		reuse, reset    bool
 		resetThenReuse  bool
+		pr              postRenderFlags
 	)
 	cmd := &cobra.Command{
 		Use:   "upgrade NAME CHART",
@@ -98,6 +106,9 @@ new revision. With no -f or --set the previous values are reused, as in Helm.`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts, err := df.resolve()
 			if err != nil {
+				return err
+			}
+			if opts.PostRenderer, err = pr.build(); err != nil {
 				return err
 			}
 			userVals, err := vals.merge(deps)
@@ -136,5 +147,6 @@ new revision. With no -f or --set the previous values are reused, as in Helm.`,
 	f.BoolVar(&reset, "reset-values", false, "use the chart's defaults and the new values only")
 	f.BoolVar(&resetThenReuse, "reset-then-reuse-values", false, "the chart's defaults, then the previous user values, then the new ones")
 	cmd.MarkFlagsMutuallyExclusive("reuse-values", "reset-values", "reset-then-reuse-values")
+	pr.register(cmd)
 	return cmd
 }

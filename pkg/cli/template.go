@@ -17,6 +17,7 @@ func newTemplateCmd(deps Deps, s *settings) *cobra.Command {
 		opts        action.TemplateOptions
 		kubeVersion string
 		apiVersions []string
+		pr          postRenderFlags
 	)
 	cmd := &cobra.Command{
 		Use:   "template [NAME] CHART",
@@ -30,7 +31,11 @@ Helm v4's helm template prints for the same chart and values.`,
   # only one template, for a given Kubernetes version
   hoist template web ./web.tgz --kube-version 1.31 -s templates/deployment.yaml
   # include the CRDs and write one file per template
-  hoist template web ./web --include-crds --output-dir out/`,
+  hoist template web ./web --include-crds --output-dir out/
+  # patch the rendered manifests with a kustomize overlay
+  hoist template web oci://registry.example/charts/web --kustomize overlays/prod
+  # a kustomize package (a directory with kustomization.yaml and no Chart.yaml)
+  hoist template app ./deploy/overlays/prod -n prod`,
 		Args: cobra.RangeArgs(1, 2),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			name, ref := "release-name", args[0]
@@ -53,6 +58,9 @@ Helm v4's helm template prints for the same chart and values.`,
 			if err != nil {
 				return err
 			}
+			if opts.Render.PostRenderer, err = pr.build(); err != nil {
+				return err
+			}
 			cf.renderOnly = true
 			fetched, err := s.fetchChart(cmd.Context(), ref, cf)
 			if err != nil {
@@ -68,6 +76,7 @@ Helm v4's helm template prints for the same chart and values.`,
 			opts.Render.Values = userVals
 			opts.Render.Capabilities = caps
 			opts.Render.Warnings = cmd.ErrOrStderr()
+			opts.Package = fetched.Package
 			res, err := action.Template{}.Run(cmd.Context(), c, opts)
 			if err != nil {
 				return err
@@ -95,5 +104,6 @@ Helm v4's helm template prints for the same chart and values.`,
 	f.BoolVar(&opts.UseReleaseName, "release-name", false, "with --output-dir, write under a directory named after the release")
 	f.BoolVar(&opts.Render.SkipSchemaValidation, "skip-schema-validation", false, "do not validate values against values.schema.json")
 	f.BoolVar(&opts.Render.EnableDNS, "enable-dns", false, "let getHostByName resolve names")
+	pr.register(cmd)
 	return cmd
 }
