@@ -3,6 +3,7 @@ package cli
 import (
 	"fmt"
 	"os"
+	"path/filepath"
 	"strconv"
 	"time"
 
@@ -12,6 +13,7 @@ import (
 
 	"github.com/hoist-dev/hoist/pkg/chart"
 	"github.com/hoist-dev/hoist/pkg/chart/provenance"
+	"github.com/hoist-dev/hoist/pkg/postrender"
 )
 
 func newPackageCmd() *cobra.Command {
@@ -19,11 +21,19 @@ func newPackageCmd() *cobra.Command {
 	var sign, depUpdate bool
 	var key, keyring, passphraseFile string
 	cmd := &cobra.Command{
-		Use:   "package CHART_DIR...",
-		Short: "Package chart directories into reproducible .tgz archives",
+		Use:   "package CHART_DIR|PACKAGE_DIR...",
+		Short: "Package chart or kustomize package directories into reproducible .tgz archives",
 		Long: `Write each chart as NAME-VERSION.tgz. The same chart always gives the same bytes:
 entries are in a fixed order with fixed metadata, timestamped with SOURCE_DATE_EPOCH
 when it is set, else the Unix epoch. .helmignore is honoured.
+
+A kustomize package (a directory whose root holds a kustomization and no
+Chart.yaml) is written the same way, as NAME-VERSION.tgz, named by the
+kustomization's metadata.name (else the directory) and versioned by its annotation
+hoist.dev/version (else 0.0.0). Its entries are always timestamped with the Unix
+epoch; with SOURCE_DATE_EPOCH the archive file's modification time is set to it,
+which hoist push records as the manifest's creation time. --version, --app-version,
+--dependency-update and --sign are for charts only.
 
 With --sign, also write NAME-VERSION.tgz.prov, Helm's provenance file, signed with
 the secret key --key (a name, e-mail address or key id) of --keyring (binary or
@@ -32,16 +42,34 @@ read from --passphrase-file ("-" for standard input) or HOIST_SIGNING_PASSPHRASE
 		Example: `  hoist package ./charts/web
   hoist package ./charts/web --version 1.2.3 --app-version 4.5.6 -d dist/
   SOURCE_DATE_EPOCH=$(git log -1 --format=%ct) hoist package ./charts/web
-  hoist package ./charts/web --sign --key release@example.com --keyring secring.gpg --passphrase-file pass.txt`,
+  hoist package ./charts/web --sign --key release@example.com --keyring secring.gpg --passphrase-file pass.txt
+  hoist package ./deploy/overlays/prod -d dist/   # a kustomize package`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts := chart.SaveOptions{}
+			var sourceDate time.Time
 			if s := os.Getenv("SOURCE_DATE_EPOCH"); s != "" {
 				n, err := strconv.ParseInt(s, 10, 64)
 				if err != nil {
 					return fmt.Errorf("SOURCE_DATE_EPOCH=%q: want seconds since the epoch", s)
 				}
 				opts.ModTime = time.Unix(n, 0)
+				sourceDate = opts.ModTime
+			}
+			isPkg := make([]bool, len(args))
+			for i, dir := range args {
+				fi, err := os.Stat(dir)
+				if err != nil {
+					return err
+				}
+				if !fi.IsDir() {
+					return fmt.Errorf("%s is not a directory: hoist package takes chart or kustomize package directories", dir)
+				}
+				if isPkg[i] = postrender.IsPackage(os.DirFS(dir)); isPkg[i] {
+					if err := refuseChartOnlyFlags(dir, map[string]bool{"sign": sign, "dependency-update": depUpdate, "version": version != "", "app-version": appVersion != ""}); err != nil {
+						return err
+					}
+				}
 			}
 			if version != "" {
 				if _, err := semver.StrictNewVersion(version); err != nil {
@@ -60,13 +88,14 @@ read from --passphrase-file ("-" for standard input) or HOIST_SIGNING_PASSPHRASE
 				}
 				signer = s
 			}
-			for _, dir := range args {
-				fi, err := os.Stat(dir)
-				if err != nil {
-					return err
-				}
-				if !fi.IsDir() {
-					return fmt.Errorf("%s is not a chart directory", dir)
+			for i, dir := range args {
+				if isPkg[i] {
+					p, err := savePackage(dir, dest, sourceDate)
+					if err != nil {
+						return err
+					}
+					fmt.Fprintf(cmd.OutOrStdout(), "Successfully packaged kustomize package and saved it to: %s\n", p)
+					continue
 				}
 				if depUpdate {
 					if err := runDependencyUpdate(cmd.Context(), cmd.OutOrStdout(), Deps{}, &dependencyFlags{}, dir); err != nil {
@@ -111,4 +140,63 @@ read from --passphrase-file ("-" for standard input) or HOIST_SIGNING_PASSPHRASE
 	f.StringVar(&keyring, "keyring", provenance.DefaultKeyring(), "with --sign, the keyring holding the secret key")
 	f.StringVar(&passphraseFile, "passphrase-file", "", `with --sign, a file whose first line is the key's passphrase ("-": standard input); default $`+provenance.PassphraseEnv)
 	return cmd
+}
+
+// refuseChartOnlyFlags refuses the flags of hoist package that only charts take
+// (set: flag name -> whether it is set), for the kustomize package in dir.
+func refuseChartOnlyFlags(dir string, set map[string]bool) error {
+	for _, f := range []struct{ name, why string }{
+		{"sign", "only charts are signed (a provenance file is Helm's format for a chart)"},
+		{"dependency-update", "a kustomize package has no chart dependencies"},
+		{"version", "its version is the kustomization's metadata.annotations[" + postrender.VersionAnnotation + "]; set it there"},
+		{"app-version", "it has no appVersion"},
+	} {
+		if set[f.name] {
+			return fmt.Errorf("--%s: %s is a kustomize package: %s", f.name, dir, f.why)
+		}
+	}
+	return nil
+}
+
+// savePackage writes the kustomize package in dir as dest/<name>-<version>.tgz (its
+// postrender.Package.Archive) and returns the file's path. The archive is written
+// to a temporary file and renamed, so a failure leaves nothing; a non-zero modTime
+// (SOURCE_DATE_EPOCH) becomes the file's modification time.
+func savePackage(dir, dest string, modTime time.Time) (string, error) {
+	p, err := postrender.LoadPackage(dir)
+	if err != nil {
+		return "", err
+	}
+	data, err := p.Archive()
+	if err != nil {
+		return "", err
+	}
+	if err := os.MkdirAll(dest, 0o755); err != nil {
+		return "", err
+	}
+	name := filepath.Join(dest, p.Name+"-"+p.Version+".tgz")
+	tmp, err := os.CreateTemp(dest, ".hoist-package-*")
+	if err != nil {
+		return "", err
+	}
+	defer os.Remove(tmp.Name())
+	if _, err := tmp.Write(data); err != nil {
+		tmp.Close()
+		return "", fmt.Errorf("writing %s: %w", name, err)
+	}
+	if err := tmp.Close(); err != nil {
+		return "", fmt.Errorf("writing %s: %w", name, err)
+	}
+	if err := os.Chmod(tmp.Name(), 0o644); err != nil {
+		return "", err
+	}
+	if !modTime.IsZero() {
+		if err := os.Chtimes(tmp.Name(), modTime, modTime); err != nil {
+			return "", err
+		}
+	}
+	if err := os.Rename(tmp.Name(), name); err != nil {
+		return "", err
+	}
+	return name, nil
 }

@@ -24,9 +24,11 @@ func newPullCmd(deps Deps) *cobra.Command {
 	)
 	cmd := &cobra.Command{
 		Use:   "pull oci://HOST/REPOSITORY[:TAG|@DIGEST]...",
-		Short: "Download a chart from an OCI registry, and optionally unpack it",
+		Short: "Download a chart or kustomize package from an OCI registry, and optionally unpack it",
 		Long: `Download a chart from an OCI registry into the current directory (or --destination)
-as <name>-<version>.tgz, or with --untar unpack it into <untardir>/<name>.
+as <name>-<version>.tgz, or with --untar unpack it into <untardir>/<name>. A
+kustomize package pushed by hoist push is pulled the same way; it has no
+provenance file, so --verify refuses it.
 
 The chart is chosen by the reference's tag or digest, or by --version: an exact
 version, or a SemVer constraint ("^1.2", "~1.2.3", "1.x", ">=1 <2") resolved against
@@ -92,6 +94,10 @@ provenance file) is not kept.`,
 				fmt.Fprintf(out, "Pulled: %s\n", res.Ref)
 				if _, err := fmt.Fprintf(out, "Digest: %s\n", res.ManifestDigest); err != nil {
 					return err
+				}
+				if verify && res.Kind == oci.KindPackage {
+					os.Remove(res.Path)
+					return fmt.Errorf("--verify: %s is a kustomize package, which has no provenance file (only charts are signed); removed %s", res.Ref, res.Path)
 				}
 				if verify {
 					if err := verifyPulled(out, res, keyring); err != nil {

@@ -12,10 +12,16 @@ import (
 func newPushCmd(deps Deps) *cobra.Command {
 	var rf registryFlags
 	cmd := &cobra.Command{
-		Use:   "push CHART.tgz oci://HOST[/PATH]",
-		Short: "Push a chart archive to an OCI registry",
+		Use:   "push CHART.tgz|PACKAGE.tgz oci://HOST[/PATH]",
+		Short: "Push a chart or kustomize package archive to an OCI registry",
 		Long: `Upload a packaged chart to an OCI registry, in Helm's format: helm pull, helm
 install and hoist read it alike.
+
+A kustomize package archive (written by hoist package from a directory with a
+kustomization and no Chart.yaml) is pushed the same way with hoist's media types:
+config application/vnd.hoist.kustomize.config.v1+json ({"name","version"}, also the
+artifactType) and one layer application/vnd.hoist.kustomize.content.v1.tar+gzip
+(the archive). hoist pull and hoist install read it; packages are not signed.
 
 The chart goes to HOST/PATH/<chart name>:<chart version>: the last element of the
 repository is always the chart's name. A version with build metadata is tagged
@@ -31,7 +37,9 @@ file again gives the same digest (and uploads nothing the registry already has).
   # a local plain-HTTP registry
   hoist push web-1.2.3.tgz oci://localhost:5000 --plain-http
   # a registry with a private CA, with credentials for this push only
-  hoist push web-1.2.3.tgz oci://registry.internal/charts --ca-file ca.crt --username ci --password "$TOKEN"`,
+  hoist push web-1.2.3.tgz oci://registry.internal/charts --ca-file ca.crt --username ci --password "$TOKEN"
+  # a kustomize package, packaged with hoist package
+  hoist push shop-1.4.2.tgz oci://ghcr.io/acme/packages`,
 		Args: cobra.ExactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			tgt, err := oci.ParseTarget(args[1])

@@ -1,5 +1,6 @@
-// Package oci pulls Helm charts from OCI registries and pushes them there, in Helm's
-// exact format, so that helm reads what hoist writes and the other way round.
+// Package oci pulls Helm charts and hoist's kustomize packages from OCI registries
+// and pushes them there; charts in Helm's exact format, so that helm reads what
+// hoist writes and the other way round.
 //
 // Contract: a chart pushed by Client.Push is an OCI image manifest whose config is
 // the chart's Chart.yaml as JSON (ConfigMediaType), whose layers are the chart
@@ -7,6 +8,35 @@
 // (ProvLayerMediaType), sorted by digest, and whose annotations are Helm's; a chart
 // is pulled by tag, by digest or by a SemVer constraint over the repository's
 // tags, its digest verified, and kept in a content-addressed Cache.
+//
+// # Kustomize packages
+//
+// A kustomize package (postrender.Package: a directory with a kustomization and no
+// Chart.yaml) is pushed and pulled the same way, with hoist's own media types:
+//
+//	{
+//	  "schemaVersion": 2,
+//	  "mediaType": "application/vnd.oci.image.manifest.v1+json",
+//	  "artifactType": "application/vnd.hoist.kustomize.config.v1+json",
+//	  "config": {"mediaType": "application/vnd.hoist.kustomize.config.v1+json", …},
+//	  "layers": [{"mediaType": "application/vnd.hoist.kustomize.content.v1.tar+gzip", …}],
+//	  "annotations": {
+//	    "org.opencontainers.image.created": "<RFC 3339, UTC>",
+//	    "org.opencontainers.image.title": "<name>",
+//	    "org.opencontainers.image.version": "<version>"
+//	  }
+//	}
+//
+// The config (postrender.ConfigMediaType) is {"name":…,"version":…}; the single
+// layer (postrender.ContentMediaType) is the package's deterministic archive
+// (postrender.Package.Archive), pushed as given and pulled back byte for byte. Name
+// and version come from the kustomization (metadata.name, the annotation
+// hoist.dev/version); the version must be SemVer 2 and is the tag, '+' stored as
+// '_' as for charts. Packages carry no provenance file. Client.Push recognises a
+// package archive with postrender.IsPackageArchive; Client.Get returns it as
+// source.Fetched with Package set; Client.Pull writes it as <name>-<version>.tgz or
+// expands it (without Helm's byte-order-mark stripping). A manifest whose config
+// is neither Helm's nor a package's is refused with ErrNotChart.
 //
 // # References and tags
 //
@@ -37,8 +67,8 @@
 // chart archive are cached makes no request at all, since the content of a digest
 // cannot change. (So a cached digest is served whichever repository the pull names,
 // and without asking the registry for permission, as docker does with its local
-// images.) Only what a pull needs is fetched: the manifest and the chart layer (and
-// the provenance layer when asked for), never the config blob.
+// images.) Only what a pull needs is fetched: the manifest and the chart or package
+// layer (and the provenance layer when asked for), never the config blob.
 //
 // # Credentials
 //

@@ -34,8 +34,9 @@ var (
 	// ErrUnreachable: the registry could not be reached (connection refused, no
 	// such host, timeout).
 	ErrUnreachable = errors.New("registry unreachable")
-	// ErrNotChart: the manifest is not a Helm chart (a container image, an index,
-	// no chart layer, an archive that is not a chart).
+	// ErrNotChart: the manifest is neither a Helm chart nor a kustomize package (a
+	// container image, an index, no chart or package layer, an archive that is
+	// neither).
 	ErrNotChart = errors.New("not a Helm chart")
 	// ErrDigestMismatch: content does not match the digest that names it.
 	ErrDigestMismatch = errors.New("digest mismatch")

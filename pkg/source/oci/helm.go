@@ -14,6 +14,7 @@ import (
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 
 	"github.com/hoist-dev/hoist/pkg/chart"
+	"github.com/hoist-dev/hoist/pkg/postrender"
 )
 
 // Helm's media types.
@@ -45,15 +46,24 @@ func VersionFromTag(tag string) string { return strings.ReplaceAll(tag, "_", "+"
 // repoComponentRE is one path component of an OCI repository name.
 var repoComponentRE = regexp.MustCompile(`^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$`)
 
-// packed is a chart laid out as Helm lays it out in a registry.
+// packed is an artifact laid out for a registry: a chart as Helm lays it out (pack),
+// or a kustomize package (packPackage).
 type packed struct {
-	meta     *chart.Metadata
-	tag      string
-	config   ocispec.Descriptor
-	chart    ocispec.Descriptor
-	prov     *ocispec.Descriptor
-	manifest ocispec.Descriptor
-	blobs    map[digest.Digest][]byte // config, chart, prov and the manifest itself
+	kind          Kind
+	name, version string
+	tag           string
+	config        ocispec.Descriptor
+	chart         ocispec.Descriptor // the chart or package archive
+	prov          *ocispec.Descriptor
+	manifest      ocispec.Descriptor
+	blobs         map[digest.Digest][]byte // config, archive, prov and the manifest itself
+}
+
+// add describes data as a blob of mediaType and keeps it for the push.
+func (p *packed) add(mediaType string, data []byte) ocispec.Descriptor {
+	d := ocispec.Descriptor{MediaType: mediaType, Digest: digest.FromBytes(data), Size: int64(len(data))}
+	p.blobs[d.Digest] = data
+	return d
 }
 
 // pack builds the manifest Helm's `helm push` builds for an archive: config is the
@@ -63,7 +73,7 @@ type packed struct {
 func pack(archive, prov []byte, created time.Time) (*packed, error) {
 	c, err := chart.LoadArchive(bytes.NewReader(archive))
 	if err != nil {
-		return nil, newError(ErrNotChart, err, "%v", err)
+		return nil, newError(ErrNotChart, err, "neither a Helm chart archive nor a kustomize package archive: %v", err)
 	}
 	meta := c.Metadata
 	if !repoComponentRE.MatchString(meta.Name) {
@@ -73,17 +83,12 @@ func pack(archive, prov []byte, created time.Time) (*packed, error) {
 	if err != nil {
 		return nil, fmt.Errorf("encoding the chart metadata: %w", err)
 	}
-	p := &packed{meta: meta, tag: TagFromVersion(meta.Version), blobs: map[digest.Digest][]byte{}}
-	add := func(mediaType string, data []byte) ocispec.Descriptor {
-		d := ocispec.Descriptor{MediaType: mediaType, Digest: digest.FromBytes(data), Size: int64(len(data))}
-		p.blobs[d.Digest] = data
-		return d
-	}
-	p.chart = add(ChartLayerMediaType, archive)
-	p.config = add(ConfigMediaType, config)
+	p := &packed{kind: KindChart, name: meta.Name, version: meta.Version, tag: TagFromVersion(meta.Version), blobs: map[digest.Digest][]byte{}}
+	p.chart = p.add(ChartLayerMediaType, archive)
+	p.config = p.add(ConfigMediaType, config)
 	layers := []ocispec.Descriptor{p.chart}
 	if prov != nil {
-		d := add(ProvLayerMediaType, prov)
+		d := p.add(ProvLayerMediaType, prov)
 		p.prov = &d
 		layers = append(layers, d)
 	}
@@ -101,7 +106,7 @@ func pack(archive, prov []byte, created time.Time) (*packed, error) {
 	if err != nil {
 		return nil, fmt.Errorf("encoding the manifest: %w", err)
 	}
-	p.manifest = add(ocispec.MediaTypeImageManifest, data)
+	p.manifest = p.add(ocispec.MediaTypeImageManifest, data)
 	return p, nil
 }
 
@@ -148,23 +153,27 @@ func manifestAnnotations(meta *chart.Metadata, created string) map[string]string
 	return a
 }
 
-// chartManifest is what a pull needs of a manifest.
+// chartManifest is what a pull needs of a manifest: the kind of artifact, its
+// archive layer (a chart's or a kustomize package's) and a chart's provenance
+// layer.
 type chartManifest struct {
 	desc   ocispec.Descriptor
+	kind   Kind
 	chart  ocispec.Descriptor
 	prov   *ocispec.Descriptor
 	legacy bool // the chart layer has LegacyChartLayerMediaType
 }
 
-// parseManifest checks that data (the content of desc) is a Helm chart manifest and
-// finds its layers.
+// parseManifest checks that data (the content of desc) is the manifest of a Helm
+// chart (config ConfigMediaType) or of a kustomize package (config
+// postrender.ConfigMediaType), and finds its layers.
 func parseManifest(desc ocispec.Descriptor, data []byte) (*chartManifest, error) {
 	switch desc.MediaType {
 	case "", ocispec.MediaTypeImageManifest:
 	case ocispec.MediaTypeImageIndex, "application/vnd.docker.distribution.manifest.list.v2+json":
-		return nil, newError(ErrNotChart, nil, "%s is an image index, not a Helm chart", desc.Digest)
+		return nil, newError(ErrNotChart, nil, "%s is an image index, not a Helm chart or a kustomize package", desc.Digest)
 	default:
-		return nil, newError(ErrNotChart, nil, "%s has media type %s, not a Helm chart manifest (%s)", desc.Digest, desc.MediaType, ocispec.MediaTypeImageManifest)
+		return nil, newError(ErrNotChart, nil, "%s has media type %s, not a Helm chart or kustomize package manifest (%s)", desc.Digest, desc.MediaType, ocispec.MediaTypeImageManifest)
 	}
 	var m ocispec.Manifest
 	if err := json.Unmarshal(data, &m); err != nil {
@@ -173,26 +182,43 @@ func parseManifest(desc ocispec.Descriptor, data []byte) (*chartManifest, error)
 	if m.MediaType != "" && m.MediaType != ocispec.MediaTypeImageManifest {
 		return nil, newError(ErrNotChart, nil, "manifest %s has media type %s, not %s", desc.Digest, m.MediaType, ocispec.MediaTypeImageManifest)
 	}
-	if m.Config.MediaType != ConfigMediaType {
-		return nil, newError(ErrNotChart, nil, "manifest %s has config media type %q, not Helm's %s (is it a container image?)", desc.Digest, m.Config.MediaType, ConfigMediaType)
-	}
 	cm := &chartManifest{desc: desc}
 	found := false
-	for i := range m.Layers {
-		l := m.Layers[i]
-		switch l.MediaType {
-		case ChartLayerMediaType:
-			cm.chart, cm.legacy, found = l, false, true
-		case LegacyChartLayerMediaType:
-			if !found {
-				cm.chart, cm.legacy, found = l, true, true
+	switch m.Config.MediaType {
+	case ConfigMediaType:
+		cm.kind = KindChart
+		for i := range m.Layers {
+			l := m.Layers[i]
+			switch l.MediaType {
+			case ChartLayerMediaType:
+				cm.chart, cm.legacy, found = l, false, true
+			case LegacyChartLayerMediaType:
+				if !found {
+					cm.chart, cm.legacy, found = l, true, true
+				}
+			case ProvLayerMediaType:
+				cm.prov = &l
 			}
-		case ProvLayerMediaType:
-			cm.prov = &l
 		}
-	}
-	if !found {
-		return nil, newError(ErrNotChart, nil, "manifest %s has no layer of media type %s", desc.Digest, ChartLayerMediaType)
+		if !found {
+			return nil, newError(ErrNotChart, nil, "manifest %s has no layer of media type %s", desc.Digest, ChartLayerMediaType)
+		}
+	case postrender.ConfigMediaType:
+		cm.kind = KindPackage
+		for _, l := range m.Layers {
+			if l.MediaType != postrender.ContentMediaType {
+				continue
+			}
+			if found {
+				return nil, newError(ErrNotChart, nil, "manifest %s has more than one layer of media type %s", desc.Digest, postrender.ContentMediaType)
+			}
+			cm.chart, found = l, true
+		}
+		if !found {
+			return nil, newError(ErrNotChart, nil, "manifest %s (a kustomize package) has no layer of media type %s", desc.Digest, postrender.ContentMediaType)
+		}
+	default:
+		return nil, newError(ErrNotChart, nil, "manifest %s has config media type %q: neither a Helm chart (%s) nor a kustomize package (%s) (is it a container image?)", desc.Digest, m.Config.MediaType, ConfigMediaType, postrender.ConfigMediaType)
 	}
 	for _, l := range append([]ocispec.Descriptor{cm.chart}, derefs(cm.prov)...) {
 		if err := l.Digest.Validate(); err != nil {

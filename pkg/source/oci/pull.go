@@ -19,14 +19,17 @@ import (
 	"oras.land/oras-go/v2/registry/remote"
 
 	"github.com/hoist-dev/hoist/pkg/chart"
+	"github.com/hoist-dev/hoist/pkg/postrender"
 	"github.com/hoist-dev/hoist/pkg/source"
 )
 
-// pulled is a chart fetched into the cache.
+// pulled is a chart or a kustomize package fetched into the cache.
 type pulled struct {
-	resolved    Resolved
-	manifest    *chartManifest
+	resolved Resolved
+	manifest *chartManifest
+	// chart is set for a chart (KindChart), pkg for a kustomize package.
 	chart       *chart.Chart
+	pkg         *postrender.Package
 	archive     []byte
 	archivePath string
 	prov        []byte // nil when not asked for or not there
@@ -35,8 +38,9 @@ type pulled struct {
 	cached bool
 }
 
-// pull resolves ref, then reads the chart layer (and the provenance layer when
-// withProv) from the cache or the registry, verifying digests, and loads the chart.
+// pull resolves ref, then reads the archive layer (and a chart's provenance layer
+// when withProv) from the cache or the registry, verifying digests, and loads the
+// chart or the kustomize package.
 func (c *Client) pull(ctx context.Context, ref source.Ref, withProv bool) (*pulled, error) {
 	repo, err := c.repositoryOf(ref)
 	if err != nil {
@@ -64,11 +68,26 @@ func (c *Client) pull(ctx context.Context, ref source.Ref, withProv bool) (*pull
 		}
 		p.cached = p.cached && fromCache
 	}
+	if cm.kind == KindPackage {
+		p.pkg, err = postrender.LoadArchive(p.archive)
+		if err != nil {
+			return nil, newError(ErrNotChart, err, "kustomize package layer %s: %v", cm.chart.Digest, err)
+		}
+		return p, nil
+	}
 	p.chart, err = chart.LoadArchive(bytes.NewReader(p.archive))
 	if err != nil {
 		return nil, newError(ErrNotChart, err, "chart layer %s: %v", cm.chart.Digest, err)
 	}
 	return p, nil
+}
+
+// nameVersion is the pulled chart's or package's name and version.
+func (p *pulled) nameVersion() (string, string) {
+	if p.pkg != nil {
+		return p.pkg.Name, p.pkg.Version
+	}
+	return p.chart.Metadata.Name, p.chart.Metadata.Version
 }
 
 // blob returns the content of a layer from the cache, or fetches, verifies and
@@ -102,14 +121,19 @@ func (c *Client) blob(ctx context.Context, repo *remote.Repository, desc ocispec
 	return data, path, false, nil
 }
 
-// Get fetches the chart ref names (source.Getter). Fetched.Digest is the digest of
-// the chart archive, Fetched.Source an oci:// reference pinned to the manifest
-// digest, Fetched.Archive the archive's path in the cache. Errors say what was
-// resolved but not the reference itself, which source.Fetcher adds.
+// Get fetches the chart or kustomize package ref names (source.Getter).
+// Fetched.Digest is the digest of the archive, Fetched.Source an oci:// reference
+// pinned to the manifest digest, Fetched.Archive the archive's path in the cache;
+// for a kustomize package Fetched.Package is set (see source.PackageFetched).
+// Errors say what was resolved but not the reference itself, which source.Fetcher
+// adds.
 func (c *Client) Get(ctx context.Context, ref source.Ref) (*source.Fetched, error) {
 	p, err := c.pull(ctx, ref, false)
 	if err != nil {
 		return nil, err
+	}
+	if p.pkg != nil {
+		return source.PackageFetched(p.pkg, p.manifest.chart.Digest.String(), p.resolved.Pinned(), p.archivePath), nil
 	}
 	return &source.Fetched{
 		Chart:   p.chart,
@@ -120,28 +144,31 @@ func (c *Client) Get(ctx context.Context, ref source.Ref) (*source.Fetched, erro
 	}, nil
 }
 
-// PullOptions say where a pulled chart goes.
+// PullOptions say where a pulled chart or kustomize package goes.
 type PullOptions struct {
 	// DestDir is where the archive <name>-<version>.tgz is written; default ".".
 	DestDir string
 	// Prov also writes the provenance file, <archive>.prov, when the chart has one
-	// (a warning otherwise). Ignored with Untar.
+	// (a warning otherwise, and always for a kustomize package). Ignored with Untar.
 	Prov bool
-	// Untar expands the chart into UntarDir/<chart name> instead of writing the
-	// archive. A relative UntarDir is relative to DestDir; default ".".
+	// Untar expands the chart or package into UntarDir/<name> instead of writing
+	// the archive. A relative UntarDir is relative to DestDir; default ".".
 	Untar    bool
 	UntarDir string
 }
 
-// PullResult describes a pulled chart.
+// PullResult describes a pulled chart or kustomize package.
 type PullResult struct {
 	// Ref is the resolved reference (host/repo:tag or host/repo@digest).
-	Ref            string `json:"ref"`
+	Ref string `json:"ref"`
+	// Kind is what was pulled: KindChart or KindPackage.
+	Kind           Kind   `json:"kind"`
 	Name           string `json:"name"`
 	Version        string `json:"version"`
 	ManifestDigest string `json:"manifestDigest"`
-	ChartDigest    string `json:"chartDigest"`
-	// Path is the archive written, or the directory the chart was expanded into.
+	// ChartDigest is the digest of the archive layer (a chart's or a package's).
+	ChartDigest string `json:"chartDigest"`
+	// Path is the archive written, or the directory it was expanded into.
 	Path string `json:"path"`
 	// ProvPath is the provenance file written, if any.
 	ProvPath string `json:"provPath,omitempty"`
@@ -150,19 +177,20 @@ type PullResult struct {
 	Warnings []string `json:"warnings,omitempty"`
 }
 
-// Pull fetches the chart ref names and writes it (or expands it) under
-// opts.DestDir. Nothing is left behind on failure: files are written to temporary
-// names and renamed into place.
+// Pull fetches the chart or kustomize package ref names and writes it (or expands
+// it) under opts.DestDir. Nothing is left behind on failure: files are written to
+// temporary names and renamed into place.
 func (c *Client) Pull(ctx context.Context, ref source.Ref, opts PullOptions) (*PullResult, error) {
 	p, err := c.pull(ctx, ref, opts.Prov && !opts.Untar)
 	if err != nil {
 		return nil, fmt.Errorf("pulling %s: %w", ref.Raw, err)
 	}
-	meta := p.chart.Metadata
+	name, version := p.nameVersion()
 	res := &PullResult{
 		Ref:            p.resolved.Ref(),
-		Name:           meta.Name,
-		Version:        meta.Version,
+		Kind:           p.manifest.kind,
+		Name:           name,
+		Version:        version,
 		ManifestDigest: p.resolved.Manifest.Digest.String(),
 		ChartDigest:    p.manifest.chart.Digest.String(),
 		Cached:         p.cached,
@@ -182,7 +210,7 @@ func (c *Client) Pull(ctx context.Context, ref source.Ref, opts PullOptions) (*P
 		if !filepath.IsAbs(ud) {
 			ud = filepath.Join(dest, ud)
 		}
-		res.Path, err = expand(p.archive, meta.Name, ud)
+		res.Path, err = expand(p.archive, name, ud, p.pkg == nil)
 		if err != nil {
 			return nil, fmt.Errorf("pulling %s: %w", ref.Raw, err)
 		}
@@ -191,13 +219,15 @@ func (c *Client) Pull(ctx context.Context, ref source.Ref, opts PullOptions) (*P
 	if err := os.MkdirAll(dest, 0o755); err != nil {
 		return nil, fmt.Errorf("pulling %s: %w", ref.Raw, err)
 	}
-	archive := filepath.Join(dest, meta.Name+"-"+meta.Version+".tgz")
+	archive := filepath.Join(dest, name+"-"+version+".tgz")
 	if err := writeFileAtomic(archive, p.archive, 0o644); err != nil {
 		return nil, fmt.Errorf("pulling %s: writing %s: %w", ref.Raw, archive, err)
 	}
 	res.Path = archive
 	if opts.Prov {
-		if p.prov == nil {
+		if p.pkg != nil {
+			res.Warnings = append(res.Warnings, fmt.Sprintf("%s is a kustomize package: only charts have provenance files", res.Ref))
+		} else if p.prov == nil {
 			res.Warnings = append(res.Warnings, fmt.Sprintf("%s has no provenance file", res.Ref))
 		} else {
 			if err := writeFileAtomic(archive+".prov", p.prov, 0o644); err != nil {
@@ -210,18 +240,19 @@ func (c *Client) Pull(ctx context.Context, ref source.Ref, opts PullOptions) (*P
 	return res, nil
 }
 
-// expand writes the files of a chart archive (already loaded, so checked) under
-// dir/<name>, as `helm pull --untar` does: the archive's top-level directory is
-// replaced by the chart's name and byte order marks are removed. It expands into a
-// temporary directory beside the target and renames it, so a failure leaves nothing.
-// The target must not exist.
-func expand(archive []byte, name, dir string) (string, error) {
+// expand writes the files of a chart or kustomize package archive (already loaded,
+// so checked) under dir/<name>, as `helm pull --untar` does: the archive's
+// top-level directory is replaced by name and, when stripBOM (charts, as Helm
+// does), byte order marks are removed. It expands into a temporary directory
+// beside the target and renames it, so a failure leaves nothing. The target must
+// not exist.
+func expand(archive []byte, name, dir string, stripBOM bool) (string, error) {
 	if name == "" || name == "." || name == ".." || strings.ContainsAny(name, `/\`) {
-		return "", newError(ErrNotChart, nil, "chart name %q cannot be a directory name", name)
+		return "", newError(ErrNotChart, nil, "name %q cannot be a directory name", name)
 	}
 	target := filepath.Join(dir, name)
 	if _, err := os.Lstat(target); err == nil {
-		return "", fmt.Errorf("cannot expand the chart: %s already exists", target)
+		return "", fmt.Errorf("cannot expand %s: %s already exists", name, target)
 	} else if !errors.Is(err, fs.ErrNotExist) {
 		return "", err
 	}
@@ -267,7 +298,9 @@ func expand(archive []byte, name, dir string) (string, error) {
 		if err != nil {
 			return "", err
 		}
-		data = bytes.TrimPrefix(data, []byte{0xEF, 0xBB, 0xBF})
+		if stripBOM {
+			data = bytes.TrimPrefix(data, []byte{0xEF, 0xBB, 0xBF})
+		}
 		if d := path.Dir(rel); d != "." {
 			if err := root.MkdirAll(d, 0o755); err != nil {
 				return "", err

@@ -13,11 +13,12 @@ import (
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 	"oras.land/oras-go/v2/registry/remote/auth"
 
+	"github.com/hoist-dev/hoist/pkg/postrender"
 	"github.com/hoist-dev/hoist/pkg/source"
 )
 
-// Target is where charts are pushed: a registry and an optional repository path
-// under which each chart gets a repository named after it.
+// Target is where charts and kustomize packages are pushed: a registry and an
+// optional repository path under which each gets a repository named after it.
 type Target struct {
 	Registry string // host[:port]
 	Path     string // "org/charts", or "" for the registry's root
@@ -66,11 +67,12 @@ func (t Target) repository(name string) string {
 	return t.Path + "/" + name
 }
 
-// PushRequest is a chart to push.
+// PushRequest is a chart or a kustomize package to push.
 type PushRequest struct {
-	// Archive is the chart archive (.tgz).
+	// Archive is the chart archive (.tgz), or a kustomize package archive
+	// (postrender.Package.Archive; recognised by postrender.IsPackageArchive).
 	Archive []byte
-	// Prov is its provenance file, or nil.
+	// Prov is a chart's provenance file, or nil. Kustomize packages have none.
 	Prov []byte
 	// Target is where it goes.
 	Target Target
@@ -80,29 +82,33 @@ type PushRequest struct {
 	Created time.Time
 }
 
-// PushResult describes a pushed chart.
+// PushResult describes a pushed chart or kustomize package.
 type PushResult struct {
 	// Ref is where it went: host/path/name:tag.
-	Ref            string `json:"ref"`
+	Ref string `json:"ref"`
+	// Kind is what was pushed: KindChart or KindPackage.
+	Kind           Kind   `json:"kind"`
 	Name           string `json:"name"`
 	Version        string `json:"version"`
 	Tag            string `json:"tag"`
 	ManifestDigest string `json:"manifestDigest"`
 	ConfigDigest   string `json:"configDigest"`
-	ChartDigest    string `json:"chartDigest"`
-	ProvDigest     string `json:"provDigest,omitempty"`
+	// ChartDigest is the digest of the archive layer (a chart's or a package's).
+	ChartDigest string `json:"chartDigest"`
+	ProvDigest  string `json:"provDigest,omitempty"`
 	// Uploaded counts the blobs sent; the others were already in the registry.
 	Uploaded int `json:"uploaded"`
 }
 
-// PushFile pushes the chart archive at path, with path+".prov" when that exists.
+// PushFile pushes the chart or kustomize package archive at path, with a chart's
+// path+".prov" when that exists.
 func (c *Client) PushFile(ctx context.Context, path string, target Target) (*PushResult, error) {
 	fi, err := os.Stat(path)
 	if err != nil {
 		return nil, fmt.Errorf("pushing %s: %w", path, err)
 	}
 	if fi.IsDir() {
-		return nil, fmt.Errorf("pushing %s: it is a directory; push a chart archive (.tgz), made with `helm package` or `hoist package`", path)
+		return nil, fmt.Errorf("pushing %s: it is a directory; push a chart archive (.tgz) made with `helm package` or `hoist package`, or a kustomize package archive made with `hoist package`", path)
 	}
 	archive, err := os.ReadFile(path)
 	if err != nil {
@@ -112,6 +118,9 @@ func (c *Client) PushFile(ctx context.Context, path string, target Target) (*Pus
 	if err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return nil, fmt.Errorf("pushing %s: %w", path, err)
 	}
+	if prov != nil && postrender.IsPackageArchive(archive) {
+		return nil, fmt.Errorf("pushing %s: it is a kustomize package archive, and only charts are signed: remove the provenance file %s", path, path+".prov")
+	}
 	res, err := c.Push(ctx, PushRequest{Archive: archive, Prov: prov, Target: target, Created: fi.ModTime()})
 	if err != nil {
 		return nil, fmt.Errorf("pushing %s: %w", path, err)
@@ -119,17 +128,27 @@ func (c *Client) PushFile(ctx context.Context, path string, target Target) (*Pus
 	return res, nil
 }
 
-// Push uploads a chart: the blobs the registry lacks, then the manifest under the
-// chart's version tag. Errors name the chart archive or the reference pushed to.
+// Push uploads a chart, or a kustomize package (see packPackage for its layout):
+// the blobs the registry lacks, then the manifest under the version tag. Errors
+// name what is wrong with the archive, or the reference pushed to.
 func (c *Client) Push(ctx context.Context, req PushRequest) (*PushResult, error) {
 	if req.Target.Registry == "" {
 		return nil, fmt.Errorf("%w: push target has no registry", source.ErrInvalidRef)
 	}
-	p, err := pack(req.Archive, req.Prov, req.Created)
-	if err != nil {
-		return nil, fmt.Errorf("chart archive: %w", err)
+	var p *packed
+	var err error
+	if postrender.IsPackageArchive(req.Archive) {
+		if req.Prov != nil {
+			return nil, errors.New("a provenance file was given with a kustomize package archive: only charts are signed; push the package without it")
+		}
+		p, err = packPackage(req.Archive, req.Created)
+	} else {
+		p, err = pack(req.Archive, req.Prov, req.Created)
 	}
-	repoName := req.Target.repository(p.meta.Name)
+	if err != nil {
+		return nil, err
+	}
+	repoName := req.Target.repository(p.name)
 	repo, err := c.repository(req.Target.Registry, repoName)
 	if err != nil {
 		return nil, err
@@ -139,8 +158,9 @@ func (c *Client) Push(ctx context.Context, req PushRequest) (*PushResult, error)
 	ctx = auth.AppendRepositoryScope(ctx, repo.Reference, auth.ActionPull, auth.ActionPush)
 	res := &PushResult{
 		Ref:            ref,
-		Name:           p.meta.Name,
-		Version:        p.meta.Version,
+		Kind:           p.kind,
+		Name:           p.name,
+		Version:        p.version,
 		Tag:            p.tag,
 		ManifestDigest: p.manifest.Digest.String(),
 		ConfigDigest:   p.config.Digest.String(),
