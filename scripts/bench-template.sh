@@ -51,7 +51,8 @@ awk -v n="$rounds" -v h="$h_total" -v x="$x_total" 'BEGIN {
 # Peak RSS on the largest case (by expected output size).
 largest=$(ls -S "$corpus"/cases/*/expected.yaml | head -n1 | xargs dirname)
 peak() {
+	local bin=$1
 	(cd "$largest" && eval "set -- $(head -n1 args)" &&
-		/usr/bin/time -f '%M' "$1" template "$(head -n1 release)" "$corpus/$(head -n1 chart)" "$@" 2>&1 >/dev/null | tail -n1)
+		/usr/bin/time -f '%M' "$bin" template "$(head -n1 release)" "$corpus/$(head -n1 chart)" "$@" 2>&1 >/dev/null | tail -n1)
 }
 printf 'peak RSS on %s: helm %s KiB, hoist %s KiB\n' "$(basename "$largest")" "$(peak "$helm")" "$(peak "$hoist")"

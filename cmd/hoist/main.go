@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/signal"
 	"runtime/debug"
+	"runtime/pprof"
 	"syscall"
 
 	"github.com/hoist-dev/hoist/pkg/cli"
@@ -35,6 +36,14 @@ func main() {
 		<-sigs
 		os.Exit(130)
 	}()
+	// HOIST_CPUPROFILE=FILE writes a CPU profile of the command (for go tool pprof).
+	if path := os.Getenv("HOIST_CPUPROFILE"); path != "" {
+		if f, err := os.Create(path); err == nil {
+			if err := pprof.StartCPUProfile(f); err == nil {
+				defer pprof.StopCPUProfile()
+			}
+		}
+	}
 	stop := func() { signal.Stop(sigs); cancel() }
 	code := cli.Main(ctx, cli.Deps{
 		In:    os.Stdin,
@@ -44,5 +53,6 @@ func main() {
 		Args:  os.Args[1:],
 	})
 	stop()
+	pprof.StopCPUProfile()
 	os.Exit(code)
 }

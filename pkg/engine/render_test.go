@@ -6,9 +6,12 @@ import (
 	"flag"
 	"os"
 	"path/filepath"
+	"reflect"
 	"sort"
 	"strings"
 	"testing"
+
+	"github.com/mitchellh/copystructure"
 
 	"github.com/hoist-dev/hoist/pkg/chart"
 )
@@ -237,5 +240,45 @@ func TestParseKubeVersion(t *testing.T) {
 		if _, err := ParseKubeVersion(bad); err == nil {
 			t.Errorf("ParseKubeVersion(%q) accepted", bad)
 		}
+	}
+}
+
+func TestDeepCopyMatchesSprig(t *testing.T) {
+	type named string
+	vals := []any{
+		"s", 3, int64(4), 2.5, true,
+		map[string]any{"a": []any{1, map[string]any{"b": nil}, []any{}}, "n": nil, "e": map[string]any{}},
+		Values{"x": map[string]any{"y": []any{"z"}}},
+		[]any(nil), map[string]any(nil),
+		[]string{"typed", "slice"}, named("n"), map[string]any{"t": []string{"u"}},
+	}
+	for _, v := range vals {
+		got, err := mustDeepCopy(v)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want, err := copystructure.Copy(v)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(got, want) || reflect.TypeOf(got) != reflect.TypeOf(want) {
+			t.Errorf("deepCopy(%#v) = %#v, sprig gives %#v", v, got, want)
+		}
+	}
+	// Like sprig, deepCopy of nil panics (a template error in Helm).
+	func() {
+		defer func() {
+			if recover() == nil {
+				t.Error("deepCopy(nil) does not panic")
+			}
+		}()
+		deepCopy(nil)
+	}()
+	// A copy shares nothing with the original.
+	orig := map[string]any{"a": map[string]any{"b": []any{"c"}}}
+	c := deepCopy(orig).(map[string]any)
+	c["a"].(map[string]any)["b"].([]any)[0] = "changed"
+	if orig["a"].(map[string]any)["b"].([]any)[0] != "c" {
+		t.Error("the copy shares a list with the original")
 	}
 }
