@@ -70,62 +70,77 @@ func deepCopy(v any) any {
 	return c
 }
 
-// mustDeepCopy copies values made of maps, lists and scalars directly, and anything
-// else with copystructure, as sprig does.
+// mustDeepCopy copies maps, lists, scalars, Files and Capabilities directly, and
+// anything else with copystructure, as sprig does.
 func mustDeepCopy(v any) (any, error) {
 	if v == nil { // copystructure panics on it: so does sprig's deepCopy, and so Helm
 		return copystructure.Copy(v)
 	}
-	if c, ok := copyPlain(v); ok {
-		return c, nil
+	return fastCopy(v)
+}
+
+// fastCopy deep-copies v, keeping types and nils: maps of values, lists, immutable
+// scalars, Files and *Capabilities directly, anything else through copystructure.
+func fastCopy(v any) (any, error) {
+	switch x := v.(type) {
+	case nil, string, bool, int, int8, int16, int32, int64, uint, uint8, uint16, uint32, uint64, float32, float64:
+		return x, nil
+	case map[string]any:
+		return copyMap(x)
+	case Values:
+		m, err := copyMap(x)
+		return Values(m), err
+	case []any:
+		if x == nil {
+			return x, nil
+		}
+		out := make([]any, len(x))
+		for i, e := range x {
+			c, err := fastCopy(e)
+			if err != nil {
+				return nil, err
+			}
+			out[i] = c
+		}
+		return out, nil
+	case Files:
+		if x == nil {
+			return x, nil
+		}
+		out := make(Files, len(x))
+		for k, b := range x {
+			if b != nil {
+				b = append(make([]byte, 0, len(b)), b...)
+			}
+			out[k] = b
+		}
+		return out, nil
+	case *Capabilities:
+		if x == nil {
+			return x, nil
+		}
+		c := *x
+		if x.APIVersions != nil {
+			c.APIVersions = append(make(VersionSet, 0, len(x.APIVersions)), x.APIVersions...)
+		}
+		return &c, nil
 	}
 	return copystructure.Copy(v)
 }
 
-// copyPlain deep-copies a value made of map[string]any (or Values), []any and
-// immutable scalars, keeping types and nils; ok is false for anything else.
-func copyPlain(v any) (any, bool) {
-	switch x := v.(type) {
-	case nil, string, bool, int, int8, int16, int32, int64, uint, uint8, uint16, uint32, uint64, float32, float64:
-		return x, true
-	case map[string]any:
-		return copyPlainMap(x)
-	case Values:
-		m, ok := copyPlainMap(x)
-		if !ok || m == nil {
-			return Values(nil), ok
-		}
-		return Values(m.(map[string]any)), true
-	case []any:
-		if x == nil {
-			return x, true
-		}
-		out := make([]any, len(x))
-		for i, e := range x {
-			c, ok := copyPlain(e)
-			if !ok {
-				return nil, false
-			}
-			out[i] = c
-		}
-		return out, true
-	}
-	return nil, false
-}
-
-func copyPlainMap(x map[string]any) (any, bool) {
+func copyMap(x map[string]any) (map[string]any, error) {
 	if x == nil {
-		return x, true
+		return x, nil
 	}
 	out := make(map[string]any, len(x))
 	for k, e := range x {
-		c, ok := copyPlain(e)
-		if !ok {
-			return nil, false
+		c, err := fastCopy(e)
+		if err != nil {
+			return nil, err
 		}
 		out[k] = c
 	}
-	return out, true
+	return out, nil
 }
 
 // toYAML marshals like Helm (through JSON, so keys are sorted), without the final

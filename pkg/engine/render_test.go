@@ -251,6 +251,7 @@ func TestDeepCopyMatchesSprig(t *testing.T) {
 		Values{"x": map[string]any{"y": []any{"z"}}},
 		[]any(nil), map[string]any(nil),
 		[]string{"typed", "slice"}, named("n"), map[string]any{"t": []string{"u"}},
+		Files{"a": []byte("x"), "e": []byte{}, "n": nil}, Values{"Files": Files{"f": []byte("y")}, "Values": Values{"k": 1}},
 	}
 	for _, v := range vals {
 		got, err := mustDeepCopy(v)
@@ -264,6 +265,13 @@ func TestDeepCopyMatchesSprig(t *testing.T) {
 		if !reflect.DeepEqual(got, want) || reflect.TypeOf(got) != reflect.TypeOf(want) {
 			t.Errorf("deepCopy(%#v) = %#v, sprig gives %#v", v, got, want)
 		}
+	}
+	// Capabilities are copied whole (copystructure would drop the unexported
+	// normalised kube version, which Helm's struct does not have).
+	caps := DefaultCapabilities()
+	c2 := deepCopy(caps).(*Capabilities)
+	if c2 == caps || !reflect.DeepEqual(c2, caps) || &c2.APIVersions[0] == &caps.APIVersions[0] {
+		t.Errorf("Capabilities copy: %+v", c2)
 	}
 	// Like sprig, deepCopy of nil panics (a template error in Helm).
 	func() {
