@@ -15,8 +15,6 @@ type Compiler struct {
 	mediaTypes    map[string]*MediaType
 	assertFormat  bool
 	assertContent bool
-	// bootstrap: this compiler compiles the metaschemas (hoist).
-	bootstrap bool
 }
 
 // NewCompiler create Compiler Object.
@@ -178,9 +176,6 @@ func (c *Compiler) MustCompile(loc string) *Schema {
 
 // Compile compiles json-schema at given loc.
 func (c *Compiler) Compile(loc string) (*Schema, error) {
-	if !c.bootstrap {
-		ensureDrafts()
-	}
 	uf, err := absolute(loc)
 	if err != nil {
 		return nil, err

@@ -15,8 +15,11 @@ type Draft struct {
 	id            string             // property name used to represent id
 	subschemas    []SchemaPath       // locations of subschemas
 	vocabPrefix   string             // prefix used for vocabulary
-	allVocabs     map[string]*Schema // names of supported vocabs with its schemas
+	allVocabs     map[string]*Schema // names of supported vocabs (hoist: keys only)
 	defaultVocabs []string           // names of default vocabs
+	// hoist: compiled on first use by ensure.
+	once         sync.Once
+	vocabSchemas map[string]*Schema
 }
 
 // String returns the specification url.
@@ -125,22 +128,19 @@ var (
 	draftLatest = Draft2020
 )
 
-// hoist: the metaschemas are compiled on first use instead of at package
-// initialisation (see HOIST.md): every process that links the package paid for it.
-var draftsOnce sync.Once
-
-func ensureDrafts() { draftsOnce.Do(initDrafts) }
-
-func initDrafts() {
-	c := NewCompiler()
-	c.bootstrap = true
-	c.AssertFormat()
-	for _, d := range []*Draft{Draft4, Draft6, Draft7, Draft2019, Draft2020} {
+// hoist: each draft's metaschemas are compiled when a schema of that draft is first
+// validated, instead of every draft's at package initialisation (see HOIST.md).
+func (d *Draft) ensure() {
+	d.once.Do(func() {
+		c := NewCompiler()
+		c.AssertFormat()
 		d.sch = c.MustCompile(d.url)
+		vocabs := make(map[string]*Schema, len(d.allVocabs))
 		for name := range d.allVocabs {
-			d.allVocabs[name] = c.MustCompile(strings.TrimSuffix(d.url, "schema") + "meta/" + name)
+			vocabs[name] = c.MustCompile(strings.TrimSuffix(d.url, "schema") + "meta/" + name)
 		}
-	}
+		d.vocabSchemas = vocabs
+	})
 }
 
 func draftFromURL(url string) *Draft {
@@ -272,6 +272,7 @@ func (d *dialect) activeVocabs(assertVocabs bool, vocabularies map[string]*Vocab
 }
 
 func (d *dialect) getSchema(assertVocabs bool, vocabularies map[string]*Vocabulary) *Schema {
+	d.draft.ensure()
 	vocabs := d.activeVocabs(assertVocabs, vocabularies)
 	if vocabs == nil {
 		return d.draft.sch
@@ -279,7 +280,7 @@ func (d *dialect) getSchema(assertVocabs bool, vocabularies map[string]*Vocabula
 
 	var allOf []*Schema
 	for _, vocab := range vocabs {
-		sch := d.draft.allVocabs[vocab]
+		sch := d.draft.vocabSchemas[vocab]
 		if sch == nil {
 			if v, ok := vocabularies[vocab]; ok {
 				sch = v.Schema
@@ -290,7 +291,7 @@ func (d *dialect) getSchema(assertVocabs bool, vocabularies map[string]*Vocabula
 		}
 	}
 	if !slices.Contains(vocabs, "core") {
-		sch := d.draft.allVocabs["core"]
+		sch := d.draft.vocabSchemas["core"]
 		if sch == nil {
 			sch = d.draft.sch
 		}
