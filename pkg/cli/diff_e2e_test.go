@@ -11,33 +11,16 @@ import (
 
 	"github.com/hoist-dev/hoist/pkg/action"
 	"github.com/hoist-dev/hoist/pkg/apply"
-	"github.com/hoist-dev/hoist/pkg/testenv"
 )
 
 // TestE2EDiffAndDrift installs a release, changes it behind hoist's back, and checks
 // status --drift, the three diff commands (text and JSON, exit codes, masking, nothing
 // written) and that a plain upgrade restores the drift.
 func TestE2EDiffAndDrift(t *testing.T) {
-	env := testenv.Require(t)
-	ns := env.Namespace(t)
-	rc, err := env.RESTConfig()
-	if err != nil {
-		t.Fatal(err)
-	}
-	cs := kubernetes.NewForConfigOrDie(rc)
+	c := newClusterCLI(t)
+	ns, cs, hoist, must := c.ns, c.cs, c.hoist, c.must
 	ctx := context.Background()
 	const chart = "testdata/charts/diffchart"
-	hoist := func(args ...string) (string, string, int) {
-		return run(t, append([]string{"--kubeconfig", env.AdminKubeconfig, "-n", ns}, args...)...)
-	}
-	must := func(args ...string) string {
-		t.Helper()
-		out, errOut, code := hoist(args...)
-		if code != 0 {
-			t.Fatalf("hoist %s: exit %d\n%s%s", strings.Join(args, " "), code, out, errOut)
-		}
-		return out
-	}
 	must("install", "d", chart)
 
 	if out := must("status", "d", "--drift"); !strings.Contains(out, "No drift: the 4 objects of revision 1 are as applied.") {

@@ -11,7 +11,6 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/client-go/kubernetes"
 
 	"github.com/hoist-dev/hoist/pkg/testenv"
 )
@@ -37,12 +36,8 @@ func TestE2EImportHelm(t *testing.T) {
 }
 
 func testImportHelm(t *testing.T, env *testenv.Env, helmBin string) {
-	ns := env.Namespace(t)
-	rc, err := env.RESTConfig()
-	if err != nil {
-		t.Fatal(err)
-	}
-	cs := kubernetes.NewForConfigOrDie(rc)
+	c := newClusterCLI(t)
+	ns, cs, hoist, must := c.ns, c.cs, c.hoist, c.must
 	ctx := context.Background()
 	const chart = "testdata/charts/diffchart"
 	helm := func(args ...string) {
@@ -56,25 +51,7 @@ func testImportHelm(t *testing.T, env *testenv.Env, helmBin string) {
 			t.Fatalf("helm %v: %v\n%s", args, err, out.String())
 		}
 	}
-	hoist := func(args ...string) (string, string, int) {
-		return run(t, append([]string{"--kubeconfig", env.AdminKubeconfig, "-n", ns}, args...)...)
-	}
-	must := func(args ...string) string {
-		t.Helper()
-		out, errOut, code := hoist(args...)
-		if code != 0 {
-			t.Fatalf("hoist %s: exit %d\n%s%s", strings.Join(args, " "), code, out, errOut)
-		}
-		return out
-	}
-	cmData := func(name string) map[string]string {
-		t.Helper()
-		cm, err := cs.CoreV1().ConfigMaps(ns).Get(ctx, name, metav1.GetOptions{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		return cm.Data
-	}
+	cmData := c.configMapData
 
 	helm("install", "d", chart, "--set", "message=one")
 	helm("upgrade", "d", chart, "--set", "message=two,replicas=2", "--description", "second by helm")

@@ -8,9 +8,6 @@ import (
 	"testing"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/client-go/kubernetes"
-
-	"github.com/hoist-dev/hoist/pkg/testenv"
 )
 
 // overlayFor writes a kustomize overlay that annotates the pod template of every
@@ -37,24 +34,8 @@ func TestE2EKustomizeOverlay(t *testing.T) {
 	if _, err := os.Stat(chart); err != nil {
 		t.Skipf("the conformance corpus is not here (%s): it lives in ../shared", chart)
 	}
-	env := testenv.Require(t)
-	ns := env.Namespace(t)
-	rc, err := env.RESTConfig()
-	if err != nil {
-		t.Fatal(err)
-	}
-	cs := kubernetes.NewForConfigOrDie(rc)
-	hoist := func(args ...string) (string, string, int) {
-		return run(t, append([]string{"--kubeconfig", env.AdminKubeconfig, "-n", ns}, args...)...)
-	}
-	must := func(args ...string) string {
-		t.Helper()
-		out, errOut, code := hoist(args...)
-		if code != 0 {
-			t.Fatalf("hoist %s: exit %d\n%s%s", strings.Join(args, " "), code, out, errOut)
-		}
-		return out
-	}
+	c := newClusterCLI(t)
+	ns, cs, hoist, must := c.ns, c.cs, c.hoist, c.must
 	patched := func() string {
 		t.Helper()
 		d, err := cs.AppsV1().Deployments(ns).Get(context.Background(), "pi-podinfo", metav1.GetOptions{})
@@ -93,14 +74,9 @@ func TestE2EKustomizeOverlay(t *testing.T) {
 // elsewhere in the same repository) from the test Git server, upgrades it after a new
 // commit, and rolls it back.
 func TestE2EKustomizePackageFromGit(t *testing.T) {
-	env := testenv.Require(t)
-	ns := env.Namespace(t)
-	rc, err := env.RESTConfig()
-	if err != nil {
-		t.Fatal(err)
-	}
-	cs := kubernetes.NewForConfigOrDie(rc)
-	repo, err := env.CreateGitRepo("kpkg/" + strings.ToLower(strings.ReplaceAll(ns, "_", "-")))
+	c := newClusterCLI(t)
+	ns, cs, hoist, must := c.ns, c.cs, c.hoist, c.must
+	repo, err := c.env.CreateGitRepo("kpkg/" + strings.ToLower(strings.ReplaceAll(ns, "_", "-")))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -130,24 +106,9 @@ replicas: [{name: app, count: 2}]
 	if _, err := repo.Commit(files("first"), "first"); err != nil {
 		t.Fatal(err)
 	}
-	hoist := func(args ...string) (string, string, int) {
-		return run(t, append([]string{"--kubeconfig", env.AdminKubeconfig, "-n", ns}, args...)...)
-	}
-	must := func(args ...string) string {
-		t.Helper()
-		out, errOut, code := hoist(args...)
-		if code != 0 {
-			t.Fatalf("hoist %s: exit %d\n%s%s", strings.Join(args, " "), code, out, errOut)
-		}
-		return out
-	}
 	message := func() string {
 		t.Helper()
-		cm, err := cs.CoreV1().ConfigMaps(ns).Get(context.Background(), "settings", metav1.GetOptions{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		return cm.Data["message"]
+		return c.configMapData("settings")["message"]
 	}
 	ref := "git+" + repo.URL + "//overlays/prod?ref=main"
 	must("install", "app", ref)

@@ -2,15 +2,11 @@ package cli
 
 import (
 	"bytes"
-	"context"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
-
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/client-go/kubernetes"
 
 	"github.com/hoist-dev/hoist/pkg/testenv"
 )
@@ -168,27 +164,11 @@ func TestE2EPackagePushPullInstall(t *testing.T) {
 		t.Errorf("template from the registry: exit %d\n%s%s", code, out, errOut)
 	}
 
-	ns := env.Namespace(t)
-	rc, err := env.RESTConfig()
-	if err != nil {
-		t.Fatal(err)
-	}
-	cs := kubernetes.NewForConfigOrDie(rc)
-	must := func(args ...string) string {
-		t.Helper()
-		out, errOut, code := run(t, append([]string{"--kubeconfig", env.AdminKubeconfig, "-n", ns}, args...)...)
-		if code != 0 {
-			t.Fatalf("hoist %s: exit %d\n%s%s", strings.Join(args, " "), code, out, errOut)
-		}
-		return out
-	}
+	c := newClusterCLI(t)
+	must := c.must
 	message := func() string {
 		t.Helper()
-		cm, err := cs.CoreV1().ConfigMaps(ns).Get(context.Background(), "settings", metav1.GetOptions{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		return cm.Data["message"]
+		return c.configMapData("settings")["message"]
 	}
 	must("install", "app", repo, "--version", "1.0.0", "--plain-http")
 	if got := message(); got != "first" {
