@@ -66,9 +66,10 @@ conformance: build ## render the Helm v4 conformance corpus (../shared/conforman
 	  else echo "conformance: ../shared/conformance not found (it lives beside the project): skipped"; fi
 
 .PHONY: bench
-bench: ## benchmarks: Go benchmarks, then hoist vs helm v4.3.1 over the conformance corpus
+bench: ## benchmarks: Go benchmarks, hoist vs helm over the corpus, kustomize overhead (release and diff benchmarks: scripts/bench-release.sh, scripts/bench-diff.sh on a running environment)
 	$(GO) test -run '^$$' -bench . -benchmem ./pkg/...
 	scripts/bench-template.sh
+	scripts/bench-kustomize.sh
 
 .PHONY: fmt
 fmt: ## format the code
