@@ -39,9 +39,7 @@ func main() {
 	// HOIST_CPUPROFILE=FILE writes a CPU profile of the command (for go tool pprof).
 	if path := os.Getenv("HOIST_CPUPROFILE"); path != "" {
 		if f, err := os.Create(path); err == nil {
-			if err := pprof.StartCPUProfile(f); err == nil {
-				defer pprof.StopCPUProfile()
-			}
+			_ = pprof.StartCPUProfile(f) // stopped before exiting, below
 		}
 	}
 	stop := func() { signal.Stop(sigs); cancel() }
