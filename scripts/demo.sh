@@ -2,8 +2,9 @@
 # demo.sh (make demo): starts the local environment (left running; `make cluster-down`
 # stops it), then shows hoist's release workflow against it, printing each command so
 # you can repeat it: package the example chart, push it to the local OCI registry,
-# install it from there, upgrade it with a visible rolling update, show the history and
-# the difference between revisions, roll back.
+# install it from there, show the diff of an upgrade before making it, upgrade with a
+# visible rolling update, show the history, the drift check and the diff of a rollback,
+# roll back.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 dir=${HOIST_TESTENV_DIR:-$PWD/.testenv}
@@ -34,11 +35,13 @@ run hoist package charts/examples/hello -d "$work"
 run hoist push "$work/hello-0.1.0.tgz" "oci://$HOIST_REGISTRY/charts" --plain-http
 run hoist install hello "oci://$HOIST_REGISTRY/charts/hello" --version 0.1.0 --plain-http \
 	-n "$ns" --create-namespace --wait
+run hoist diff upgrade hello "oci://$HOIST_REGISTRY/charts/hello" --version 0.1.0 --plain-http \
+	-n "$ns" --set message="Hello again" --set replicaCount=3
 run hoist upgrade hello "oci://$HOIST_REGISTRY/charts/hello" --version 0.1.0 --plain-http \
 	-n "$ns" --set message="Hello again" --set replicaCount=3 --wait
 run hoist history hello -n "$ns"
-printf '\n%s$ diff -u <(hoist get manifest hello -n %s --revision 1) <(hoist get manifest hello -n %s --revision 2)%s\n' "$bold" "$ns" "$ns" "$reset"
-diff -u <(hoist get manifest hello -n "$ns" --revision 1) <(hoist get manifest hello -n "$ns" --revision 2) || true
+run hoist status hello -n "$ns" --drift
+run hoist diff rollback hello 1 -n "$ns"
 run hoist rollback hello 1 -n "$ns" --wait
 run hoist history hello -n "$ns"
 run hoist list -n "$ns"
