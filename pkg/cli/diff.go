@@ -64,15 +64,14 @@ Secret values are masked (only whether each value changes is shown) unless
 
 func newDiffUpgradeCmd(deps Deps, s *settings) *cobra.Command {
 	var (
-		vals           valuesFlags
-		cf             chartFlags
-		df             diffFlags
-		reuse, reset   bool
-		resetThenReuse bool
-		skipCRDs       bool
-		takeOwnership  bool
-		forceReplace   bool
-		pr             postRenderFlags
+		vals          valuesFlags
+		cf            chartFlags
+		df            diffFlags
+		rf            reuseFlags
+		skipCRDs      bool
+		takeOwnership bool
+		forceReplace  bool
+		pr            postRenderFlags
 	)
 	cmd := &cobra.Command{
 		Use:   "upgrade NAME CHART",
@@ -98,11 +97,12 @@ func newDiffUpgradeCmd(deps Deps, s *settings) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			res, err := action.DiffUpgrade(cmd.Context(), cfg, action.UpgradeOptions{
+			uo := action.UpgradeOptions{
 				Name: args[0], Namespace: s.Namespace(), Chart: fetched, Values: userVals,
-				ReuseValues: reuse, ResetValues: reset, ResetThenReuseValues: resetThenReuse,
 				DeployOptions: action.DeployOptions{SkipCRDs: skipCRDs, TakeOwnership: takeOwnership, ForceReplace: forceReplace, PostRenderer: postRenderer},
-			}, df.opts)
+			}
+			rf.apply(&uo)
+			res, err := action.DiffUpgrade(cmd.Context(), cfg, uo, df.opts)
 			if err != nil {
 				return err
 			}
@@ -113,13 +113,10 @@ func newDiffUpgradeCmd(deps Deps, s *settings) *cobra.Command {
 	cf.register(cmd.Flags())
 	df.register(cmd)
 	f := cmd.Flags()
-	f.BoolVar(&reuse, "reuse-values", false, "merge the new values over the previous revision's")
-	f.BoolVar(&reset, "reset-values", false, "use the chart's defaults and the new values only")
-	f.BoolVar(&resetThenReuse, "reset-then-reuse-values", false, "the chart's defaults, then the previous user values, then the new ones")
+	rf.register(cmd)
 	f.BoolVar(&skipCRDs, "skip-crds", false, "leave out the CRDs of crds/ directories")
 	f.BoolVar(&takeOwnership, "take-ownership", false, "as upgrade --take-ownership: objects of other releases are adopted, not refused")
 	f.BoolVar(&forceReplace, "force-replace", false, "as upgrade --force-replace: objects whose immutable fields change are replaced")
-	cmd.MarkFlagsMutuallyExclusive("reuse-values", "reset-values", "reset-then-reuse-values")
 	pr.register(cmd)
 	return cmd
 }

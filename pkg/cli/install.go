@@ -89,8 +89,7 @@ func newUpgradeCmd(deps Deps, s *settings) *cobra.Command {
 		df              deployFlags
 		install         bool
 		createNamespace bool
-		reuse, reset    bool
-		resetThenReuse  bool
+		rf              reuseFlags
 		pr              postRenderFlags
 	)
 	cmd := &cobra.Command{
@@ -123,12 +122,12 @@ new revision. With no -f or --set the previous values are reused, as in Helm.`,
 			if err != nil {
 				return err
 			}
-			res, err := action.Upgrade{Config: cfg}.Run(cmd.Context(), action.UpgradeOptions{
+			uo := action.UpgradeOptions{
 				Name: args[0], Namespace: s.Namespace(), Chart: fetched, Values: userVals,
-				Install: install, CreateNamespace: createNamespace,
-				ReuseValues: reuse, ResetValues: reset, ResetThenReuseValues: resetThenReuse,
-				DeployOptions: opts,
-			})
+				Install: install, CreateNamespace: createNamespace, DeployOptions: opts,
+			}
+			rf.apply(&uo)
+			res, err := action.Upgrade{Config: cfg}.Run(cmd.Context(), uo)
 			if res != nil {
 				if perr := printResult(cmd, &df.output, res, opts.DryRun != ""); perr != nil && err == nil {
 					err = perr
@@ -143,10 +142,7 @@ new revision. With no -f or --set the previous values are reused, as in Helm.`,
 	f := cmd.Flags()
 	f.BoolVarP(&install, "install", "i", false, "install the release if it does not exist")
 	f.BoolVar(&createNamespace, "create-namespace", false, "with --install, create the namespace if it does not exist")
-	f.BoolVar(&reuse, "reuse-values", false, "merge the new values over the previous revision's")
-	f.BoolVar(&reset, "reset-values", false, "use the chart's defaults and the new values only")
-	f.BoolVar(&resetThenReuse, "reset-then-reuse-values", false, "the chart's defaults, then the previous user values, then the new ones")
-	cmd.MarkFlagsMutuallyExclusive("reuse-values", "reset-values", "reset-then-reuse-values")
+	rf.register(cmd)
 	pr.register(cmd)
 	return cmd
 }

@@ -88,3 +88,20 @@ func (s *settings) config(cmd *cobra.Command) (*action.Configuration, error) {
 	cfg.Progress = newProgressPrinter(cmd.ErrOrStderr()).update
 	return cfg, nil
 }
+
+// reuseFlags are upgrade's choice of values: --reuse-values, --reset-values and
+// --reset-then-reuse-values (upgrade and diff upgrade).
+type reuseFlags struct{ reuse, reset, resetThenReuse bool }
+
+func (r *reuseFlags) register(cmd *cobra.Command) {
+	f := cmd.Flags()
+	f.BoolVar(&r.reuse, "reuse-values", false, "merge the new values over the previous revision's")
+	f.BoolVar(&r.reset, "reset-values", false, "use the chart's defaults and the new values only")
+	f.BoolVar(&r.resetThenReuse, "reset-then-reuse-values", false, "the chart's defaults, then the previous user values, then the new ones")
+	cmd.MarkFlagsMutuallyExclusive("reuse-values", "reset-values", "reset-then-reuse-values")
+}
+
+// apply sets the choice in upgrade options.
+func (r *reuseFlags) apply(o *action.UpgradeOptions) {
+	o.ReuseValues, o.ResetValues, o.ResetThenReuseValues = r.reuse, r.reset, r.resetThenReuse
+}
