@@ -31,7 +31,7 @@ func (m *Manager) Build(manifest, defaultNamespace string) ([]*unstructured.Unst
 	var objs []parsed
 	var errs []error
 	for i, doc := range engine.SplitDocuments(manifest) {
-		desc := describeDoc(i+1, doc)
+		desc := engine.DescribeDocument(i+1, doc)
 		js, err := yaml.YAMLToJSON([]byte(doc))
 		if err != nil {
 			errs = append(errs, fmt.Errorf("%s: parsing YAML: %w", desc, err))
@@ -127,15 +127,4 @@ func (m *Manager) Build(manifest, defaultNamespace string) ([]*unstructured.Unst
 		return nil, err
 	}
 	return out, nil
-}
-
-// describeDoc names a document by its position and, when the renderer left one, its
-// "# Source:" template.
-func describeDoc(n int, doc string) string {
-	for _, line := range strings.SplitN(doc, "\n", 5) {
-		if src, ok := strings.CutPrefix(strings.TrimSpace(line), "# Source: "); ok {
-			return fmt.Sprintf("document %d (%s)", n, strings.TrimSpace(src))
-		}
-	}
-	return fmt.Sprintf("document %d", n)
 }

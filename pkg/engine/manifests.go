@@ -280,3 +280,14 @@ func parallel(n int, f func(i int)) {
 	}
 	wg.Wait()
 }
+
+// DescribeDocument names the n-th document of a manifest in messages: "document 3", and
+// "document 3 (chart/templates/x.yaml)" when it has a "# Source:" comment.
+func DescribeDocument(n int, doc string) string {
+	for _, line := range strings.SplitN(doc, "\n", 5) {
+		if src, ok := strings.CutPrefix(strings.TrimSpace(line), "# Source: "); ok {
+			return fmt.Sprintf("document %d (%s)", n, strings.TrimSpace(src))
+		}
+	}
+	return fmt.Sprintf("document %d", n)
+}

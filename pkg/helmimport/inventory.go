@@ -84,7 +84,7 @@ func gvkString(gvk schema.GroupVersionKind) string {
 func parseManifest(manifest string) (*manifestObjects, error) {
 	m := &manifestObjects{crdScopes: map[schema.GroupKind]string{}}
 	for i, doc := range engine.SplitDocuments(manifest) {
-		desc := describeDoc(i+1, doc)
+		desc := engine.DescribeDocument(i+1, doc)
 		js, err := yaml.YAMLToJSON([]byte(doc))
 		if err != nil {
 			return nil, fmt.Errorf("manifest %s: parsing YAML: %w", desc, err)
@@ -133,14 +133,4 @@ func parseManifest(manifest string) (*manifestObjects, error) {
 		}
 	}
 	return m, nil
-}
-
-// describeDoc names a document by its position and its "# Source:" template.
-func describeDoc(n int, doc string) string {
-	for _, line := range strings.SplitN(doc, "\n", 5) {
-		if src, ok := strings.CutPrefix(strings.TrimSpace(line), "# Source: "); ok {
-			return fmt.Sprintf("document %d (%s)", n, strings.TrimSpace(src))
-		}
-	}
-	return fmt.Sprintf("document %d", n)
 }
