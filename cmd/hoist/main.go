@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
-	"runtime/debug"
 	"runtime/pprof"
 	"syscall"
 
@@ -19,11 +18,6 @@ var (
 )
 
 func main() {
-	// hoist is a short-lived process: collect garbage less often than the default
-	// (memory stays well below Helm's), unless the user tuned GOGC.
-	if os.Getenv("GOGC") == "" {
-		debug.SetGCPercent(400)
-	}
 	// The first SIGINT/SIGTERM cancels the operation, which records its revision failed
 	// and releases its lock; a second one quits at once.
 	ctx, cancel := context.WithCancel(context.Background())
