@@ -8,6 +8,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"sigs.k8s.io/kustomize/api/krusty"
@@ -16,6 +17,7 @@ import (
 	"sigs.k8s.io/kustomize/api/types"
 	"sigs.k8s.io/kustomize/kyaml/filesys"
 	"sigs.k8s.io/kustomize/kyaml/kio"
+	"sigs.k8s.io/kustomize/kyaml/openapi"
 	"sigs.k8s.io/kustomize/kyaml/resid"
 	kyaml "sigs.k8s.io/kustomize/kyaml/yaml"
 	"sigs.k8s.io/yaml"
@@ -62,7 +64,19 @@ func LoadOverlay(dir string) (*Overlay, error) {
 	if _, err := loadTree(files, dir); err != nil {
 		return nil, fmt.Errorf("kustomize overlay: %w", err)
 	}
+	prewarm()
 	return o, nil
+}
+
+var prewarmOnce sync.Once
+
+// prewarm decodes kustomize's built-in Kubernetes OpenAPI schema in the background,
+// once per process. Strategic-merge patches need it, and decoding it is most of a
+// small overlay's cost (about 30 ms); a command that loads an overlay before
+// rendering the chart gets it done on another core meanwhile. kyaml guards the
+// decode with its own lock, so a patch that needs the schema earlier waits for it.
+func prewarm() {
+	prewarmOnce.Do(func() { go openapi.Schema() })
 }
 
 // OverlayFromRecord is the overlay recorded in a release (Release.Postrender) by

@@ -95,6 +95,7 @@ func LoadPackage(dir string) (*Package, error) {
 	if err != nil {
 		return nil, fmt.Errorf("kustomize package: %w", err)
 	}
+	prewarm()
 	return p, nil
 }
 
