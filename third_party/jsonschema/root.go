@@ -11,6 +11,57 @@ type root struct {
 	doc                 any
 	resources           map[jsonPointer]*resource
 	subschemasProcessed map[jsonPointer]struct{}
+	// hoist: undo, when set, records what a subschema addition changes, so that
+	// roots.ensureSubschema can take it back on error instead of cloning the root.
+	undo *rootUndo
+}
+
+// rootUndo is the log of changes to a root (hoist; see HOIST.md).
+type rootUndo struct {
+	resources []resPrev     // set in root.resources, with what was there before
+	processed []jsonPointer // added to root.subschemasProcessed
+	anchors   []resAnchor   // added to a resource's anchors
+	dynamic   []resLen      // a resource's dynamicAnchors before an append
+}
+
+type resPrev struct {
+	ptr  jsonPointer
+	prev *resource // nil: there was none
+}
+
+type resAnchor struct {
+	res *resource
+	a   anchor
+}
+
+type resLen struct {
+	res *resource
+	n   int
+}
+
+// rollback takes back the changes the log records, newest first.
+func (r *root) rollback() {
+	u := r.undo
+	r.undo = nil
+	if u == nil {
+		return
+	}
+	for i := len(u.dynamic) - 1; i >= 0; i-- {
+		u.dynamic[i].res.dynamicAnchors = u.dynamic[i].res.dynamicAnchors[:u.dynamic[i].n]
+	}
+	for _, x := range u.anchors {
+		delete(x.res.anchors, x.a)
+	}
+	for _, p := range u.processed {
+		delete(r.subschemasProcessed, p)
+	}
+	for i := len(u.resources) - 1; i >= 0; i-- {
+		if x := u.resources[i]; x.prev == nil {
+			delete(r.resources, x.ptr)
+		} else {
+			r.resources[x.ptr] = x.prev
+		}
+	}
 }
 
 func (r *root) rootResource() *resource {
@@ -93,6 +144,9 @@ func (r *root) collectAnchors(sch any, schPtr jsonPointer, res *resource) error 
 			}
 		}
 		res.anchors[anchor] = schPtr
+		if r.undo != nil {
+			r.undo.anchors = append(r.undo.anchors, resAnchor{res, anchor})
+		}
 		return nil
 	}
 
@@ -126,6 +180,9 @@ func (r *root) collectAnchors(sch any, schPtr jsonPointer, res *resource) error 
 		if s, ok := strVal(obj, "$dynamicAnchor"); ok {
 			if err := addAnchor(anchor(s)); err != nil {
 				return err
+			}
+			if r.undo != nil {
+				r.undo.dynamic = append(r.undo.dynamic, resLen{res, len(res.dynamicAnchors)})
 			}
 			res.dynamicAnchors = append(res.dynamicAnchors, anchor(s))
 		}

@@ -75,6 +75,9 @@ func (rr *roots) collectResources(r *root, sch any, base url, schPtr jsonPointer
 		return err
 	}
 	r.subschemasProcessed[schPtr] = struct{}{}
+	if r.undo != nil {
+		r.undo.processed = append(r.undo.processed, schPtr)
+	}
 	return nil
 }
 
@@ -85,6 +88,9 @@ func (rr *roots) _collectResources(r *root, sch any, base url, schPtr jsonPointe
 			// root resource
 			res := newResource(schPtr, base)
 			res.dialect = fallback
+			if r.undo != nil {
+				r.undo.resources = append(r.undo.resources, resPrev{schPtr, r.resources[schPtr]})
+			}
 			r.resources[schPtr] = res
 		}
 		return nil
@@ -142,6 +148,9 @@ func (rr *roots) _collectResources(r *root, sch any, base url, schPtr jsonPointe
 				res.dialect = dialect{draft, vocabs}
 			} else {
 				res.dialect = fallback
+			}
+			if r.undo != nil {
+				r.undo.resources = append(r.undo.resources, resPrev{schPtr, r.resources[schPtr]})
 			}
 			r.resources[schPtr] = res
 		}
@@ -202,14 +211,18 @@ func (rr *roots) ensureSubschema(up urlPtr) error {
 	if err != nil {
 		return err
 	}
-	rClone := r.clone()
-	if err := rr.addSubschema(rClone, up.ptr); err != nil {
+	// hoist: upstream cloned the whole root here (quadratic in the number of
+	// subschemas); the changes are now logged and taken back on error instead.
+	r.undo = &rootUndo{}
+	if err := rr.addSubschema(r, up.ptr); err != nil {
+		r.rollback()
 		return err
 	}
-	if err := rr.validate(rClone, v, up.ptr); err != nil {
+	if err := rr.validate(r, v, up.ptr); err != nil {
+		r.rollback()
 		return err
 	}
-	rr.roots[r.url] = rClone
+	r.undo = nil
 	return nil
 }
 
