@@ -143,6 +143,30 @@ func (c *Configuration) history(ctx context.Context, ns, name string) ([]*releas
 	return h, nil
 }
 
+// existingHistory is history for a release that must exist: it fails naming the
+// release when there are no revisions. The latest revision is h[len(h)-1].
+func (c *Configuration) existingHistory(ctx context.Context, ns, name string) ([]*release.Release, error) {
+	h, err := c.history(ctx, ns, name)
+	if err != nil {
+		return nil, err
+	}
+	if len(h) == 0 {
+		return nil, fmt.Errorf("release %s in %s: not found", name, ns)
+	}
+	return h, nil
+}
+
+// revisionOf finds one revision in a release's history, or fails pointing at
+// `hoist history`.
+func revisionOf(h []*release.Release, ns, name string, rev int) (*release.Release, error) {
+	for _, r := range h {
+		if r.Revision == rev {
+			return r, nil
+		}
+	}
+	return nil, fmt.Errorf("release %s in %s has no revision %d (see hoist history %s)", name, ns, rev, name)
+}
+
 // ErrNamespaceNotFound is returned when the release's namespace does not exist.
 var ErrNamespaceNotFound = errors.New("namespace not found")
 

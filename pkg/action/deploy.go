@@ -225,9 +225,7 @@ func (c *Configuration) liveObjects(h []*release.Release) []apply.ObjMeta {
 			break
 		}
 		for _, o := range objectsOf(c, r) {
-			k := o
-			k.Version = ""
-			if !seen[k] {
+			if k := keyOf(o); !seen[k] {
 				seen[k] = true
 				out = append(out, o)
 			}

@@ -68,12 +68,12 @@ func DiffUpgrade(ctx context.Context, cfg *Configuration, opts UpgradeOptions, d
 	if err := release.ValidateName(opts.Name); err != nil {
 		return nil, err
 	}
-	h, err := cfg.history(ctx, opts.Namespace, opts.Name)
+	h, err := cfg.existingHistory(ctx, opts.Namespace, opts.Name)
 	if err != nil {
 		return nil, err
 	}
 	latest := release.Latest(h)
-	if latest == nil || latest.Status == release.StatusUninstalled {
+	if latest.Status == release.StatusUninstalled {
 		return nil, fmt.Errorf("release %s in %s: not found", opts.Name, opts.Namespace)
 	}
 	base := release.LastDeployed(h)
@@ -96,20 +96,17 @@ func DiffUpgrade(ctx context.Context, cfg *Configuration, opts UpgradeOptions, d
 // DiffRollback shows what `rollback NAME REVISION` would change (revision 0: the one
 // before the latest, as rollback).
 func DiffRollback(ctx context.Context, cfg *Configuration, ns, name string, revision int, dopts DiffOptions) (*DiffResult, error) {
-	h, err := cfg.history(ctx, ns, name)
+	h, err := cfg.existingHistory(ctx, ns, name)
 	if err != nil {
 		return nil, err
 	}
 	latest := release.Latest(h)
-	if latest == nil {
-		return nil, fmt.Errorf("release %s in %s: not found", name, ns)
-	}
 	if revision == 0 {
 		revision = latest.Revision - 1
 	}
-	to := revisionOf(h, revision)
-	if to == nil {
-		return nil, fmt.Errorf("release %s in %s has no revision %d (see hoist history %s)", name, ns, revision, name)
+	to, err := revisionOf(h, ns, name, revision)
+	if err != nil {
+		return nil, err
 	}
 	base := release.LastDeployed(h)
 	if base == nil {
@@ -125,21 +122,17 @@ func DiffRollback(ctx context.Context, cfg *Configuration, ns, name string, revi
 
 // DiffRevisions compares the manifests two revisions recorded; the cluster is not read.
 func DiffRevisions(ctx context.Context, cfg *Configuration, ns, name string, r1, r2 int, dopts DiffOptions) (*DiffResult, error) {
-	h, err := cfg.history(ctx, ns, name)
+	h, err := cfg.existingHistory(ctx, ns, name)
 	if err != nil {
 		return nil, err
 	}
-	if len(h) == 0 {
-		return nil, fmt.Errorf("release %s in %s: not found", name, ns)
+	a, err := revisionOf(h, ns, name, r1)
+	if err != nil {
+		return nil, err
 	}
-	a, b := revisionOf(h, r1), revisionOf(h, r2)
-	for _, x := range []struct {
-		r   *release.Release
-		rev int
-	}{{a, r1}, {b, r2}} {
-		if x.r == nil {
-			return nil, fmt.Errorf("release %s in %s has no revision %d (see hoist history %s)", name, ns, x.rev, name)
-		}
+	b, err := revisionOf(h, ns, name, r2)
+	if err != nil {
+		return nil, err
 	}
 	from, err := cfg.Apply.Build(a.Manifest, ns)
 	if err != nil {
@@ -152,7 +145,7 @@ func DiffRevisions(ctx context.Context, cfg *Configuration, ns, name string, r1,
 	res := &DiffResult{Release: name, Namespace: ns, From: fmt.Sprintf("revision %d", r1), To: fmt.Sprintf("revision %d", r2)}
 	o := apply.DiffOptions{Context: dopts.Context, ShowSecrets: dopts.ShowSecrets, LastName: res.From, DesiredName: res.To}
 	old := byKey(from)
-	seen := map[objKey]bool{}
+	seen := map[apply.ObjMeta]bool{}
 	for _, d := range to {
 		k := keyOf(apply.ObjMetaOf(d))
 		seen[k] = true
@@ -232,26 +225,19 @@ func joinMessage(a, b string) string {
 	return a + "; " + b
 }
 
-// objKey identifies an object without its apiVersion.
-type objKey struct{ group, kind, namespace, name string }
+// keyOf identifies an object without its apiVersion (an apiVersion change is not a
+// different object), as liveObjects does.
+func keyOf(o apply.ObjMeta) apply.ObjMeta {
+	o.Version = ""
+	return o
+}
 
-func keyOf(o apply.ObjMeta) objKey { return objKey{o.Group, o.Kind, o.Namespace, o.Name} }
-
-func byKey(objs []*unstructured.Unstructured) map[objKey]*unstructured.Unstructured {
-	out := make(map[objKey]*unstructured.Unstructured, len(objs))
+func byKey(objs []*unstructured.Unstructured) map[apply.ObjMeta]*unstructured.Unstructured {
+	out := make(map[apply.ObjMeta]*unstructured.Unstructured, len(objs))
 	for _, o := range objs {
 		out[keyOf(apply.ObjMetaOf(o))] = o
 	}
 	return out
-}
-
-func revisionOf(h []*release.Release, rev int) *release.Release {
-	for _, r := range h {
-		if r.Revision == rev {
-			return r
-		}
-	}
-	return nil
 }
 
 // ObjectDrift is how one object of a release differs from what its revision applied.
@@ -276,12 +262,9 @@ type DriftResult struct {
 // that revision applied: each drifted field with the managers that own it now, and each
 // deleted object. Secret values are masked unless showSecrets.
 func Drift(ctx context.Context, cfg *Configuration, ns, name string, showSecrets bool) (*DriftResult, error) {
-	h, err := cfg.history(ctx, ns, name)
+	h, err := cfg.existingHistory(ctx, ns, name)
 	if err != nil {
 		return nil, err
-	}
-	if len(h) == 0 {
-		return nil, fmt.Errorf("release %s in %s: not found", name, ns)
 	}
 	r := release.LastDeployed(h)
 	if r == nil {

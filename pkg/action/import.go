@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 
+	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 
@@ -136,7 +137,7 @@ func readHelmRevisions(ctx context.Context, cfg *Configuration, ns, name string)
 		if err != nil {
 			return false, err
 		}
-		return mp.Scope.Name() == "namespace", nil
+		return mp.Scope.Name() == meta.RESTScopeNameNamespace, nil
 	}}
 	sel := metav1.ListOptions{LabelSelector: helmimport.ListSelector(name)}
 	secrets, err := cfg.Clients.Typed.CoreV1().Secrets(ns).List(ctx, sel)

@@ -11,12 +11,9 @@ import (
 
 // History returns a release's revisions, oldest first, at most max (0: all).
 func History(ctx context.Context, cfg *Configuration, ns, name string, max int) ([]*release.Release, error) {
-	h, err := cfg.history(ctx, ns, name)
+	h, err := cfg.existingHistory(ctx, ns, name)
 	if err != nil {
 		return nil, err
-	}
-	if len(h) == 0 {
-		return nil, fmt.Errorf("release %s in %s: not found", name, ns)
 	}
 	if max > 0 && len(h) > max {
 		h = h[len(h)-max:]
@@ -29,15 +26,11 @@ func Get(ctx context.Context, cfg *Configuration, ns, name string, revision int)
 	if revision > 0 {
 		return cfg.Storage.Get(ctx, ns, name, revision)
 	}
-	h, err := cfg.history(ctx, ns, name)
+	h, err := cfg.existingHistory(ctx, ns, name)
 	if err != nil {
 		return nil, err
 	}
-	latest := release.Latest(h)
-	if latest == nil {
-		return nil, fmt.Errorf("release %s in %s: not found", name, ns)
-	}
-	return latest, nil
+	return release.Latest(h), nil
 }
 
 // ListOptions filters List.

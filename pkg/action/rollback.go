@@ -28,27 +28,19 @@ func (a Rollback) Run(ctx context.Context, opts RollbackOptions) (*Result, error
 		return nil, err
 	}
 	defer lock.Release()
-	h, err := cfg.history(ctx, opts.Namespace, opts.Name)
+	h, err := cfg.existingHistory(ctx, opts.Namespace, opts.Name)
 	if err != nil {
 		return nil, err
 	}
 	latest := release.Latest(h)
-	if latest == nil {
-		return nil, fmt.Errorf("release %s in %s: not found", opts.Name, opts.Namespace)
-	}
 	target := opts.Revision
 	if target == 0 {
 		// The revision before the latest one, as Helm does.
 		target = latest.Revision - 1
 	}
-	var to *release.Release
-	for _, r := range h {
-		if r.Revision == target {
-			to = r
-		}
-	}
-	if to == nil {
-		return nil, fmt.Errorf("release %s in %s has no revision %d (see hoist history %s)", opts.Name, opts.Namespace, target, opts.Name)
+	to, err := revisionOf(h, opts.Namespace, opts.Name, target)
+	if err != nil {
+		return nil, err
 	}
 	return a.rollback(ctx, latest, to, opts)
 }

@@ -37,14 +37,11 @@ func (a Uninstall) run(ctx context.Context, ns, name string, opts UninstallOptio
 		}
 		defer lock.Release()
 	}
-	h, err := cfg.history(ctx, ns, name)
+	h, err := cfg.existingHistory(ctx, ns, name)
 	if err != nil {
 		return nil, err
 	}
 	latest := release.Latest(h)
-	if latest == nil {
-		return nil, fmt.Errorf("release %s in %s: not found", name, ns)
-	}
 	if latest.Status == release.StatusUninstalled && opts.KeepHistory {
 		return nil, fmt.Errorf("release %s in %s is already uninstalled", name, ns)
 	}

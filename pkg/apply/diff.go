@@ -107,12 +107,13 @@ func Diff(obj ObjMeta, action Action, last, desired, live, result *unstructured.
 		d.Chart = diffYAML(name+" ("+lastName+")", name+" ("+desiredName+")", last, desired, opts)
 	}
 	if last != nil && live != nil {
-		d.DriftedFields = Drift(last, live, opts.manager())
+		leaves := driftedLeaves(last, live) // last has its stringData as data already
+		d.DriftedFields = fieldDrifts(leaves, live, opts.manager())
 		if !opts.ShowSecrets {
 			MaskDrift(obj, d.DriftedFields)
 		}
-		if result != nil && len(d.DriftedFields) > 0 {
-			d.Drift = overwrittenDrift(name, last, live, result, opts)
+		if result != nil {
+			d.Drift = overwrittenDrift(name, last, leaves, result, opts)
 		}
 	}
 	changed := action == ActionConfigured || action == ActionReplaced
@@ -128,20 +129,42 @@ func Drift(applied, live *unstructured.Unstructured, fieldManager string) []Fiel
 	if fieldManager == "" {
 		fieldManager = DefaultFieldManager
 	}
-	applied = secretData(applied)
-	owners := fieldOwners(live, fieldManager)
-	var out []FieldDrift
+	return fieldDrifts(driftedLeaves(secretData(applied), live), live, fieldManager)
+}
+
+// leafDrift is a leaf of an applied object whose live value differs.
+type leafDrift struct {
+	path          string
+	applied, live any
+	present       bool // the field exists in the live object (live may be null)
+}
+
+// driftedLeaves lists the leaves of applied whose value in live differs, in walk order.
+func driftedLeaves(applied, live *unstructured.Unstructured) []leafDrift {
+	var out []leafDrift
 	walkLeaves(applied.Object, live.Object, "", func(path string, a, l any, present bool) {
-		if present && sameValue(a, l) {
-			return
+		if !present || !sameValue(a, l) {
+			out = append(out, leafDrift{path, a, l, present})
 		}
-		fd := FieldDrift{Path: path, Applied: a}
-		if present {
-			fd.Live = l
-			fd.Managers = owners.of(path)
+	})
+	return out
+}
+
+// fieldDrifts reports drifted leaves with the managers that own them in live, sorted by path.
+func fieldDrifts(leaves []leafDrift, live *unstructured.Unstructured, fieldManager string) []FieldDrift {
+	if len(leaves) == 0 {
+		return nil
+	}
+	owners := fieldOwners(live, fieldManager)
+	out := make([]FieldDrift, 0, len(leaves))
+	for _, l := range leaves {
+		fd := FieldDrift{Path: l.path, Applied: l.applied}
+		if l.present {
+			fd.Live = l.live
+			fd.Managers = owners.of(l.path)
 		}
 		out = append(out, fd)
-	})
+	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Path < out[j].Path })
 	return out
 }
@@ -491,20 +514,17 @@ func keysMatch(m, keys map[string]any) bool {
 // overwrittenDrift is the unified diff, over the fields of last, of the drifted fields
 // the operation changes: the live value before, the result after. The other fields of
 // last are the context.
-func overwrittenDrift(name string, last, live, result *unstructured.Unstructured, opts DiffOptions) string {
+func overwrittenDrift(name string, last *unstructured.Unstructured, leaves []leafDrift, result *unstructured.Unstructured, opts DiffOptions) string {
 	type change struct {
 		before, after   any
 		hasBef, hasAftr bool
 	}
-	changes := map[string]change{}
-	walkLeaves(last.Object, live.Object, "", func(path string, a, l any, present bool) {
-		if present && sameValue(a, l) {
-			return
-		}
-		changes[path] = change{before: l, hasBef: present}
-	})
-	if len(changes) == 0 {
+	if len(leaves) == 0 {
 		return ""
+	}
+	changes := make(map[string]change, len(leaves))
+	for _, l := range leaves {
+		changes[l.path] = change{before: l.live, hasBef: l.present}
 	}
 	walkLeaves(last.Object, result.Object, "", func(path string, a, r any, present bool) {
 		c, ok := changes[path]

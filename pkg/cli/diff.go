@@ -3,7 +3,6 @@ package cli
 import (
 	"fmt"
 	"io"
-	"strconv"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -64,14 +63,12 @@ Secret values are masked (only whether each value changes is shown) unless
 
 func newDiffUpgradeCmd(deps Deps, s *settings) *cobra.Command {
 	var (
-		vals          valuesFlags
-		cf            chartFlags
+		in            renderInputs
 		df            diffFlags
 		rf            reuseFlags
 		skipCRDs      bool
 		takeOwnership bool
 		forceReplace  bool
-		pr            postRenderFlags
 	)
 	cmd := &cobra.Command{
 		Use:   "upgrade NAME CHART",
@@ -81,15 +78,7 @@ func newDiffUpgradeCmd(deps Deps, s *settings) *cobra.Command {
   hoist diff upgrade web ./web -f prod.yaml -o json`,
 		Args: cobra.ExactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			userVals, err := vals.merge(deps)
-			if err != nil {
-				return err
-			}
-			postRenderer, err := pr.build()
-			if err != nil {
-				return err
-			}
-			fetched, err := s.fetchChart(cmd.Context(), args[1], cf)
+			userVals, postRenderer, fetched, err := in.resolve(cmd, deps, s, args[1])
 			if err != nil {
 				return err
 			}
@@ -109,15 +98,13 @@ func newDiffUpgradeCmd(deps Deps, s *settings) *cobra.Command {
 			return df.print(cmd, res)
 		},
 	}
-	vals.register(cmd)
-	cf.register(cmd.Flags())
+	in.register(cmd)
 	df.register(cmd)
 	f := cmd.Flags()
 	rf.register(cmd)
 	f.BoolVar(&skipCRDs, "skip-crds", false, "leave out the CRDs of crds/ directories")
 	f.BoolVar(&takeOwnership, "take-ownership", false, "as upgrade --take-ownership: objects of other releases are adopted, not refused")
 	f.BoolVar(&forceReplace, "force-replace", false, "as upgrade --force-replace: objects whose immutable fields change are replaced")
-	pr.register(cmd)
 	return cmd
 }
 
@@ -130,13 +117,9 @@ func newDiffRollbackCmd(s *settings) *cobra.Command {
   hoist diff rollback web 3 --exit-code`,
 		Args: cobra.RangeArgs(1, 2),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			rev := 0
-			if len(args) == 2 {
-				n, err := strconv.Atoi(args[1])
-				if err != nil || n <= 0 {
-					return fmt.Errorf("revision %q: want a positive number", args[1])
-				}
-				rev = n
+			rev, err := optionalRevision(args, 1)
+			if err != nil {
+				return err
 			}
 			cfg, err := s.config(cmd)
 			if err != nil {
@@ -164,9 +147,9 @@ func newDiffRevisionCmd(s *settings) *cobra.Command {
 		RunE: func(cmd *cobra.Command, args []string) error {
 			var revs [2]int
 			for i, a := range args[1:] {
-				n, err := strconv.Atoi(a)
-				if err != nil || n <= 0 {
-					return fmt.Errorf("revision %q: want a positive number", a)
+				n, err := parseRevision(a)
+				if err != nil {
+					return err
 				}
 				revs[i] = n
 			}

@@ -8,12 +8,10 @@ import (
 
 func newInstallCmd(deps Deps, s *settings) *cobra.Command {
 	var (
-		vals            valuesFlags
-		cf              chartFlags
+		in              renderInputs
 		df              deployFlags
 		createNamespace bool
 		generateName    bool
-		pr              postRenderFlags
 	)
 	cmd := &cobra.Command{
 		Use:   "install NAME CHART",
@@ -40,17 +38,11 @@ git+https://…//path?ref=…, or repo/chart.`,
 			if err != nil {
 				return err
 			}
-			if opts.PostRenderer, err = pr.build(); err != nil {
-				return err
-			}
-			userVals, err := vals.merge(deps)
+			userVals, postRenderer, fetched, err := in.resolve(cmd, deps, s, ref)
 			if err != nil {
 				return err
 			}
-			fetched, err := s.fetchChart(cmd.Context(), ref, cf)
-			if err != nil {
-				return err
-			}
+			opts.PostRenderer = postRenderer
 			if generateName {
 				name = generatedName(fetched.Chart.Name())
 			}
@@ -73,24 +65,20 @@ git+https://…//path?ref=…, or repo/chart.`,
 			return err
 		},
 	}
-	vals.register(cmd)
-	cf.register(cmd.Flags())
+	in.register(cmd)
 	df.register(cmd, true)
 	cmd.Flags().BoolVar(&createNamespace, "create-namespace", false, "create the release namespace if it does not exist")
 	cmd.Flags().BoolVarP(&generateName, "generate-name", "g", false, "generate the release name (chart name and a suffix)")
-	pr.register(cmd)
 	return cmd
 }
 
 func newUpgradeCmd(deps Deps, s *settings) *cobra.Command {
 	var (
-		vals            valuesFlags
-		cf              chartFlags
+		in              renderInputs
 		df              deployFlags
 		install         bool
 		createNamespace bool
 		rf              reuseFlags
-		pr              postRenderFlags
 	)
 	cmd := &cobra.Command{
 		Use:   "upgrade NAME CHART",
@@ -107,17 +95,11 @@ new revision. With no -f or --set the previous values are reused, as in Helm.`,
 			if err != nil {
 				return err
 			}
-			if opts.PostRenderer, err = pr.build(); err != nil {
-				return err
-			}
-			userVals, err := vals.merge(deps)
+			userVals, postRenderer, fetched, err := in.resolve(cmd, deps, s, args[1])
 			if err != nil {
 				return err
 			}
-			fetched, err := s.fetchChart(cmd.Context(), args[1], cf)
-			if err != nil {
-				return err
-			}
+			opts.PostRenderer = postRenderer
 			cfg, err := s.config(cmd)
 			if err != nil {
 				return err
@@ -136,13 +118,11 @@ new revision. With no -f or --set the previous values are reused, as in Helm.`,
 			return err
 		},
 	}
-	vals.register(cmd)
-	cf.register(cmd.Flags())
+	in.register(cmd)
 	df.register(cmd, true)
 	f := cmd.Flags()
 	f.BoolVarP(&install, "install", "i", false, "install the release if it does not exist")
 	f.BoolVar(&createNamespace, "create-namespace", false, "with --install, create the namespace if it does not exist")
 	rf.register(cmd)
-	pr.register(cmd)
 	return cmd
 }

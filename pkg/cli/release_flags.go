@@ -9,7 +9,9 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/hoist-dev/hoist/pkg/action"
+	"github.com/hoist-dev/hoist/pkg/postrender"
 	"github.com/hoist-dev/hoist/pkg/release/storage"
+	"github.com/hoist-dev/hoist/pkg/source"
 )
 
 // deployFlags are the flags install, upgrade and rollback share.
@@ -104,4 +106,37 @@ func (r *reuseFlags) register(cmd *cobra.Command) {
 // apply sets the choice in upgrade options.
 func (r *reuseFlags) apply(o *action.UpgradeOptions) {
 	o.ReuseValues, o.ResetValues, o.ResetThenReuseValues = r.reuse, r.reset, r.resetThenReuse
+}
+
+// renderInputs are the flags of the commands that render a chart for a release
+// (install, upgrade, diff upgrade): values, the chart reference's and the
+// post-renderers'.
+type renderInputs struct {
+	vals valuesFlags
+	cf   chartFlags
+	pr   postRenderFlags
+}
+
+func (in *renderInputs) register(cmd *cobra.Command) {
+	in.vals.register(cmd)
+	in.cf.register(cmd.Flags())
+	in.pr.register(cmd)
+}
+
+// resolve merges the user's values, builds the post-renderer and fetches the chart
+// (or kustomize package) ref names.
+func (in *renderInputs) resolve(cmd *cobra.Command, deps Deps, s *settings, ref string) (map[string]any, postrender.PostRenderer, *source.Fetched, error) {
+	vals, err := in.vals.merge(deps)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	pr, err := in.pr.build()
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	fetched, err := s.fetchChart(cmd.Context(), ref, in.cf)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	return vals, pr, fetched, nil
 }

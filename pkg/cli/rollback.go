@@ -20,13 +20,9 @@ and values as a new revision. Objects the target revision does not have are remo
   hoist rollback web 3 --wait`,
 		Args: cobra.RangeArgs(1, 2),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			rev := 0
-			if len(args) == 2 {
-				n, err := strconv.Atoi(args[1])
-				if err != nil || n <= 0 {
-					return fmt.Errorf("revision %q: want a positive number", args[1])
-				}
-				rev = n
+			rev, err := optionalRevision(args, 1)
+			if err != nil {
+				return err
 			}
 			opts, err := df.resolve()
 			if err != nil {
@@ -90,4 +86,21 @@ helm.sh/resource-policy: keep and CRDs are left alone) and its history, unless
 	f.StringVar(&opts.Description, "description", "", "a custom description")
 	f.BoolVar(&opts.DryRun, "dry-run", false, "show what would be uninstalled")
 	return cmd
+}
+
+// parseRevision reads a REVISION argument: a positive number.
+func parseRevision(arg string) (int, error) {
+	n, err := strconv.Atoi(arg)
+	if err != nil || n <= 0 {
+		return 0, fmt.Errorf("revision %q: want a positive number", arg)
+	}
+	return n, nil
+}
+
+// optionalRevision reads an optional REVISION argument at args[i]; 0 when absent.
+func optionalRevision(args []string, i int) (int, error) {
+	if len(args) <= i {
+		return 0, nil
+	}
+	return parseRevision(args[i])
 }

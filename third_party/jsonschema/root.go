@@ -2,7 +2,6 @@ package jsonschema
 
 import (
 	"fmt"
-	"slices"
 	"strings"
 )
 
@@ -191,23 +190,6 @@ func (r *root) collectAnchors(sch any, schPtr jsonPointer, res *resource) error 
 	return nil
 }
 
-func (r *root) clone() *root {
-	processed := map[jsonPointer]struct{}{}
-	for k := range r.subschemasProcessed {
-		processed[k] = struct{}{}
-	}
-	resources := map[jsonPointer]*resource{}
-	for k, v := range r.resources {
-		resources[k] = v.clone()
-	}
-	return &root{
-		url:                 r.url,
-		doc:                 r.doc,
-		resources:           resources,
-		subschemasProcessed: processed,
-	}
-}
-
 // --
 
 type resource struct {
@@ -220,20 +202,6 @@ type resource struct {
 
 func newResource(ptr jsonPointer, id url) *resource {
 	return &resource{ptr: ptr, id: id, anchors: make(map[anchor]jsonPointer)}
-}
-
-func (res *resource) clone() *resource {
-	anchors := map[anchor]jsonPointer{}
-	for k, v := range res.anchors {
-		anchors[k] = v
-	}
-	return &resource{
-		ptr:            res.ptr,
-		id:             res.id,
-		dialect:        res.dialect,
-		anchors:        anchors,
-		dynamicAnchors: slices.Clone(res.dynamicAnchors),
-	}
 }
 
 //--
