@@ -21,8 +21,9 @@ type chartTree interface {
 	lstat(name string) (fs.FileInfo, error)
 	// readDir lists the directory name, sorted.
 	readDir(name string) ([]string, error)
-	// readFile reads the regular file name, refusing more than max bytes.
-	readFile(name string, max int64) ([]byte, error)
+	// readFile reads the regular file name, refusing more than max bytes; size is
+	// what lstat said of it (a hint for the buffer, -1 when unknown).
+	readFile(name string, size, max int64) ([]byte, error)
 	// follow resolves the symlink name to the symlink-free name of its target and
 	// describes the target. A target outside the chart is errOutside (with the
 	// target's description when it is known).
@@ -77,7 +78,7 @@ func (st *loadState) readIgnoreRules(t chartTree) (*IgnoreRules, error) {
 	if !fi.Mode().IsRegular() {
 		return nil, fmt.Errorf("%w: not a regular file (%s)", ErrUnsupportedFile, fi.Mode().Type())
 	}
-	data, err := t.readFile(name, st.limits.MaxFileSize)
+	data, err := t.readFile(name, fi.Size(), st.limits.MaxFileSize)
 	if err != nil {
 		return nil, err
 	}
@@ -145,7 +146,7 @@ func (w *walker) dir(name, real string, ancestors []string) error {
 		if err := w.st.checkSize(cname, fi.Size()); err != nil {
 			return err
 		}
-		data, err := w.tree.readFile(creal, w.st.limits.MaxFileSize)
+		data, err := w.tree.readFile(creal, fi.Size(), w.st.limits.MaxFileSize)
 		if errors.Is(err, errTooLarge) {
 			// The file grew since it was described.
 			return fmt.Errorf("%q: %w: the file is larger than the maximum file size %d", cname, ErrLimitExceeded, w.st.limits.MaxFileSize)
@@ -184,16 +185,33 @@ func displayName(name string) string {
 
 var errTooLarge = fmt.Errorf("%w: the file is larger than the maximum file size", ErrLimitExceeded)
 
-// readLimited reads r, refusing more than max bytes.
-func readLimited(r io.Reader, max int64) ([]byte, error) {
-	data, err := io.ReadAll(io.LimitReader(r, max+1))
-	if err != nil {
-		return nil, err
+// readLimited reads r, refusing more than max bytes. size is the expected size
+// (-1 when unknown): with it the data is read into one buffer of the right size
+// instead of one grown by doubling, which for the large files some charts carry
+// (changelogs, schemas) cost more in zeroed memory than the read itself.
+func readLimited(r io.Reader, size, max int64) ([]byte, error) {
+	if size < 0 || size > max {
+		size = 512
 	}
-	if int64(len(data)) > max {
-		return nil, errTooLarge
+	// One byte more than expected, so a file read to its end needs no second buffer
+	// to see io.EOF.
+	data := make([]byte, 0, size+1)
+	for {
+		if len(data) == cap(data) {
+			data = append(data, 0)[:len(data)]
+		}
+		n, err := r.Read(data[len(data):cap(data)])
+		data = data[:len(data)+n]
+		if int64(len(data)) > max {
+			return nil, errTooLarge
+		}
+		if err == io.EOF {
+			return data, nil
+		}
+		if err != nil {
+			return nil, err
+		}
 	}
-	return data, nil
 }
 
 // osTree is a chart directory on disk. Files are opened through an os.Root, so
@@ -240,13 +258,13 @@ func (t *osTree) readDir(name string) ([]string, error) {
 	return names, nil
 }
 
-func (t *osTree) readFile(name string, max int64) ([]byte, error) {
+func (t *osTree) readFile(name string, size, max int64) ([]byte, error) {
 	f, err := t.root.Open(filepath.FromSlash(name))
 	if err != nil {
 		return nil, err
 	}
 	defer f.Close()
-	return readLimited(f, max)
+	return readLimited(f, size, max)
 }
 
 func (t *osTree) follow(name string) (string, fs.FileInfo, error) {
@@ -287,13 +305,13 @@ func (t fsTree) readDir(name string) ([]string, error) {
 	return names, nil
 }
 
-func (t fsTree) readFile(name string, max int64) ([]byte, error) {
+func (t fsTree) readFile(name string, size, max int64) ([]byte, error) {
 	f, err := t.fsys.Open(name)
 	if err != nil {
 		return nil, err
 	}
 	defer f.Close()
-	return readLimited(f, max)
+	return readLimited(f, size, max)
 }
 
 // follow resolves name one element at a time, reading links with fs.ReadLink. An
