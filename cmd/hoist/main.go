@@ -1,13 +1,14 @@
 package main
 
 import (
-	"context"
-	"fmt"
 	"os"
-	"os/signal"
 	"runtime/pprof"
-	"syscall"
 
+	// First, so that its init runs before client-go's and the rest: it renders
+	// `hoist template` of a local chart there and exits (see its documentation).
+	_ "github.com/hoist-dev/hoist/internal/fastpath"
+
+	"github.com/hoist-dev/hoist/internal/sigctx"
 	"github.com/hoist-dev/hoist/pkg/cli"
 )
 
@@ -18,25 +19,13 @@ var (
 )
 
 func main() {
-	// The first SIGINT/SIGTERM cancels the operation, which records its revision failed
-	// and releases its lock; a second one quits at once.
-	ctx, cancel := context.WithCancel(context.Background())
-	sigs := make(chan os.Signal, 2)
-	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
-	go func() {
-		<-sigs
-		fmt.Fprintln(os.Stderr, "hoist: interrupted; cleaning up (interrupt again to quit at once)")
-		cancel()
-		<-sigs
-		os.Exit(130)
-	}()
+	ctx, stop := sigctx.New(os.Stderr)
 	// HOIST_CPUPROFILE=FILE writes a CPU profile of the command (for go tool pprof).
 	if path := os.Getenv("HOIST_CPUPROFILE"); path != "" {
 		if f, err := os.Create(path); err == nil {
 			_ = pprof.StartCPUProfile(f) // stopped before exiting, below
 		}
 	}
-	stop := func() { signal.Stop(sigs); cancel() }
 	code := cli.Main(ctx, cli.Deps{
 		In:    os.Stdin,
 		Out:   os.Stdout,

@@ -4,8 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"path"
 	"regexp"
+	"slices"
 	"strings"
 
 	"github.com/Masterminds/semver/v3"
@@ -13,6 +15,7 @@ import (
 
 	"github.com/hoist-dev/hoist/pkg/chart"
 	"github.com/hoist-dev/hoist/pkg/engine"
+	"github.com/hoist-dev/hoist/pkg/render"
 	"github.com/hoist-dev/hoist/pkg/values"
 )
 
@@ -121,7 +124,7 @@ func lintChart(ctx context.Context, ref string, c *chart.Chart, opts LintOptions
 	if len(c.Templates) == 0 {
 		l.add(SeverityWarning, "templates/", "directory does not exist or holds no templates")
 	}
-	if err := checkDependencies(c); err != nil {
+	if err := render.CheckDependencies(c); err != nil {
 		l.add(SeverityError, "Chart.yaml", "%v", err)
 	}
 	lintCRDs(l, c)
@@ -151,7 +154,7 @@ func lintChart(ctx context.Context, ref string, c *chart.Chart, opts LintOptions
 	if opts.KubeVersion != nil {
 		caps.KubeVersion = *opts.KubeVersion
 	}
-	if kv := c.Metadata.KubeVersion; kv != "" && !compatible(kv, caps.KubeVersion.String()) {
+	if kv := c.Metadata.KubeVersion; kv != "" && !render.KubeVersionCompatible(kv, caps.KubeVersion.String()) {
 		l.add(SeverityError, "Chart.yaml", "chart requires kubeVersion: %s which is incompatible with Kubernetes %s", kv, caps.KubeVersion.Version)
 	}
 	ns := opts.Namespace
@@ -168,7 +171,7 @@ func lintChart(ctx context.Context, ref string, c *chart.Chart, opts LintOptions
 		return l.res
 	}
 	prefix := c.Name() + "/"
-	for _, name := range sortedKeys(files) {
+	for _, name := range slices.Sorted(maps.Keys(files)) {
 		rel := strings.TrimPrefix(name, prefix)
 		if strings.Contains(rel, "charts/") && !strings.HasPrefix(rel, "templates/") {
 			continue // subcharts are linted on their own with --with-subcharts

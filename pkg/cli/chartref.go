@@ -4,28 +4,12 @@ import (
 	"context"
 	"os"
 
-	"github.com/spf13/pflag"
-
 	"github.com/hoist-dev/hoist/pkg/source"
 )
 
-// chartFlags are the flags of commands that take a CHART reference: --version and,
-// for oci:// references, the registry connection flags.
-type chartFlags struct {
-	version string
-	reg     registryFlags
-	// renderOnly commands (template, show) need no digest of a local chart.
-	renderOnly bool
-}
-
-func (c *chartFlags) register(f *pflag.FlagSet) {
-	f.StringVar(&c.version, "version", "", "chart version: exact, or a SemVer constraint (\"^1.2\"); default the latest")
-	c.reg.register(f, "insecure-skip-tls-verify", true)
-}
-
 // fetchChart parses a chart reference (oci://, git+…, repo/chart, path) and fetches it.
 func (s *settings) fetchChart(ctx context.Context, raw string, cf chartFlags) (*source.Fetched, error) {
-	ref, err := source.Parse(raw, cf.version, func(p string) bool {
+	ref, err := source.Parse(raw, cf.Version, func(p string) bool {
 		_, err := os.Stat(p)
 		return err == nil
 	})
@@ -33,11 +17,11 @@ func (s *settings) fetchChart(ctx context.Context, raw string, cf chartFlags) (*
 		return nil, err
 	}
 	f := s.fetcher()
-	if cf.renderOnly {
+	if cf.RenderOnly {
 		f.Local = source.LocalGetter{NoDigest: true}
 	}
 	if ref.Kind == source.OCI {
-		c, err := cf.reg.client(Deps{})
+		c, err := registryClient(&cf.Reg, Deps{})
 		if err != nil {
 			return nil, err
 		}

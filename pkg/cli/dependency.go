@@ -22,13 +22,13 @@ type dependencyFlags struct {
 
 func (f *dependencyFlags) register(cmd *cobra.Command) {
 	cmd.Flags().BoolVar(&f.skipRefresh, "skip-refresh", false, "do not refresh the indexes of added chart repositories first")
-	f.rf.register(cmd.Flags(), "insecure-skip-tls-verify", true)
+	f.rf.Register(cmd.Flags(), "insecure-skip-tls-verify", true)
 }
 
 // manager builds the dependency manager: OCI with the registry flags, Git and the
 // added chart repositories from the environment.
 func (f *dependencyFlags) manager(d Deps) (*deps.Manager, error) {
-	oc, err := f.rf.client(d)
+	oc, err := registryClient(&f.rf, d)
 	if err != nil {
 		return nil, err
 	}

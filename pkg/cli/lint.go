@@ -36,7 +36,7 @@ warnings) make the command fail.`,
 				}
 				opts.KubeVersion = kv
 			}
-			userVals, err := vals.merge(deps)
+			userVals, err := vals.Merge(deps)
 			if err != nil {
 				return err
 			}
@@ -75,7 +75,7 @@ warnings) make the command fail.`,
 			return err
 		},
 	}
-	vals.register(cmd)
+	vals.Register(cmd)
 	f := cmd.Flags()
 	f.BoolVar(&opts.Strict, "strict", false, "fail on warnings, and on missing values in templates")
 	f.BoolVar(&opts.WithSubcharts, "with-subcharts", false, "lint the subcharts too")

@@ -78,7 +78,7 @@ provenance file) is not kept.`,
 				}
 				refs = append(refs, ref)
 			}
-			c, err := rf.client(deps)
+			c, err := registryClient(&rf, deps)
 			if err != nil {
 				return err
 			}
@@ -117,7 +117,7 @@ provenance file) is not kept.`,
 	f.BoolVar(&opts.Prov, "prov", false, "also save the provenance file (<archive>.prov), without verifying it")
 	f.BoolVar(&verify, "verify", false, "verify the chart against its provenance file (implies --prov); delete it if that fails")
 	f.StringVar(&keyring, "keyring", provenance.DefaultKeyring(), "with --verify, the keyring of public keys to trust")
-	rf.register(f, "insecure-skip-tls-verify", true)
+	rf.Register(f, "insecure-skip-tls-verify", true)
 	return cmd
 }
 

@@ -46,7 +46,7 @@ file again gives the same digest (and uploads nothing the registry already has).
 			if err != nil {
 				return err
 			}
-			c, err := rf.client(deps)
+			c, err := registryClient(&rf, deps)
 			if err != nil {
 				return err
 			}
@@ -63,6 +63,6 @@ file again gives the same digest (and uploads nothing the registry already has).
 			return err
 		},
 	}
-	rf.register(cmd.Flags(), "insecure-skip-tls-verify", true)
+	rf.Register(cmd.Flags(), "insecure-skip-tls-verify", true)
 	return cmd
 }

@@ -10,56 +10,28 @@ import (
 	"strings"
 
 	"github.com/spf13/cobra"
-	"github.com/spf13/pflag"
 	"golang.org/x/term"
 
 	"github.com/hoist-dev/hoist/pkg/source"
 	"github.com/hoist-dev/hoist/pkg/source/oci"
 )
 
-// registryFlags are the connection flags of the commands that talk to an OCI
-// registry (Helm's names).
-type registryFlags struct {
-	plainHTTP bool
-	insecure  bool
-	caFile    string
-	certFile  string
-	keyFile   string
-	username  string
-	password  string
-}
-
-// register adds --plain-http, the TLS flags (with insecureName for skipping
-// verification: helm calls it --insecure for login, --insecure-skip-tls-verify
-// elsewhere) and, with creds, --username and --password.
-func (r *registryFlags) register(f *pflag.FlagSet, insecureName string, creds bool) {
-	f.BoolVar(&r.plainHTTP, "plain-http", false, "use plain HTTP instead of HTTPS to talk to the registry")
-	f.BoolVar(&r.insecure, insecureName, false, "skip verification of the registry's TLS certificate")
-	f.StringVar(&r.caFile, "ca-file", "", "verify the registry's certificate with this CA bundle (PEM), in addition to the system's")
-	f.StringVar(&r.certFile, "cert-file", "", "identify to the registry with this client certificate (PEM)")
-	f.StringVar(&r.keyFile, "key-file", "", "the key of --cert-file (PEM)")
-	if creds {
-		f.StringVar(&r.username, "username", "", "registry username (default: the credentials stored by `hoist registry login` or docker login)")
-		f.StringVar(&r.password, "password", "", "registry password or identity token")
-	}
-}
-
-// client builds the OCI client these flags describe.
-func (r *registryFlags) client(deps Deps) (*oci.Client, error) {
-	if r.plainHTTP && (r.insecure || r.caFile != "" || r.certFile != "" || r.keyFile != "") {
+// registryClient builds the OCI client the registry flags describe.
+func registryClient(r *registryFlags, deps Deps) (*oci.Client, error) {
+	if r.PlainHTTP && (r.Insecure || r.CAFile != "" || r.CertFile != "" || r.KeyFile != "") {
 		return nil, errors.New("--plain-http cannot be combined with TLS options (--ca-file, --cert-file, --key-file, --insecure…)")
 	}
-	if (r.username == "") != (r.password == "") {
+	if (r.Username == "") != (r.Password == "") {
 		return nil, errors.New("--username and --password go together")
 	}
 	return oci.New(oci.Options{
-		PlainHTTP:             r.plainHTTP,
-		InsecureSkipTLSVerify: r.insecure,
-		CAFile:                r.caFile,
-		CertFile:              r.certFile,
-		KeyFile:               r.keyFile,
-		Username:              r.username,
-		Password:              r.password,
+		PlainHTTP:             r.PlainHTTP,
+		InsecureSkipTLSVerify: r.Insecure,
+		CAFile:                r.CAFile,
+		CertFile:              r.CertFile,
+		KeyFile:               r.KeyFile,
+		Username:              r.Username,
+		Password:              r.Password,
 		UserAgent:             userAgent(deps.Build),
 	})
 }
@@ -142,7 +114,7 @@ history and in the process list.`,
 			if password != "" && !passwordStdin && cmd.Flags().Changed("password") {
 				fmt.Fprintln(cmd.ErrOrStderr(), "WARNING: a password on the command line is insecure; use --password-stdin")
 			}
-			c, err := rf.client(deps)
+			c, err := registryClient(&rf, deps)
 			if err != nil {
 				return err
 			}
@@ -157,7 +129,7 @@ history and in the process list.`,
 	f.StringVarP(&username, "username", "u", "", "registry username (empty for an identity token)")
 	f.StringVarP(&password, "password", "p", "", "registry password or identity token")
 	f.BoolVar(&passwordStdin, "password-stdin", false, "read the password or identity token from standard input")
-	rf.register(f, "insecure", false)
+	rf.Register(f, "insecure", false)
 	return cmd
 }
 
@@ -220,7 +192,7 @@ func newRegistryLogoutCmd(deps Deps) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			c, err := (&registryFlags{}).client(deps)
+			c, err := registryClient(&registryFlags{}, deps)
 			if err != nil {
 				return err
 			}

@@ -118,19 +118,19 @@ type renderInputs struct {
 }
 
 func (in *renderInputs) register(cmd *cobra.Command) {
-	in.vals.register(cmd)
-	in.cf.register(cmd.Flags())
-	in.pr.register(cmd)
+	in.vals.Register(cmd)
+	in.cf.Register(cmd.Flags())
+	in.pr.Register(cmd)
 }
 
 // resolve merges the user's values, builds the post-renderer and fetches the chart
 // (or kustomize package) ref names.
 func (in *renderInputs) resolve(cmd *cobra.Command, deps Deps, s *settings, ref string) (map[string]any, postrender.PostRenderer, *source.Fetched, error) {
-	vals, err := in.vals.merge(deps)
+	vals, err := in.vals.Merge(deps)
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	pr, err := in.pr.build()
+	pr, err := buildPostRenderer(in.pr)
 	if err != nil {
 		return nil, nil, nil, err
 	}

@@ -4,20 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 
 	"github.com/spf13/cobra"
 )
-
-// Deps is everything a command may touch outside itself, injected by main (or a test).
-type Deps struct {
-	In   io.Reader
-	Out  io.Writer
-	Err  io.Writer
-	Args []string
-	// Build describes the running binary for `hoist version`.
-	Build BuildInfo
-}
 
 // Main runs the command line in deps.Args and returns the process exit code.
 func Main(ctx context.Context, deps Deps) int {

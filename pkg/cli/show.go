@@ -32,7 +32,7 @@ func newShowCmd(s *settings) *cobra.Command {
 			Short: w.short,
 			Args:  cobra.ExactArgs(1),
 			RunE: func(cmd *cobra.Command, args []string) error {
-				cf.renderOnly = true
+				cf.RenderOnly = true
 				fetched, err := s.fetchChart(cmd.Context(), args[0], cf)
 				if err != nil {
 					return err
@@ -45,7 +45,7 @@ func newShowCmd(s *settings) *cobra.Command {
 				return err
 			},
 		}
-		cf.register(sub.Flags())
+		cf.Register(sub.Flags())
 		cmd.AddCommand(sub)
 	}
 	return cmd

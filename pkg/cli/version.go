@@ -7,14 +7,6 @@ import (
 	"github.com/spf13/cobra"
 )
 
-// BuildInfo describes the running binary.
-type BuildInfo struct {
-	Version   string `json:"version"`
-	Commit    string `json:"commit"`
-	GoVersion string `json:"goVersion"`
-	Platform  string `json:"platform"`
-}
-
 // ReadBuildInfo completes the linker-provided version and commit with what the Go
 // toolchain recorded in the binary (module version, VCS revision).
 func ReadBuildInfo(version, commit string) BuildInfo {

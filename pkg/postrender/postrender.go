@@ -8,14 +8,12 @@ import (
 	"strings"
 
 	"github.com/hoist-dev/hoist/pkg/engine"
+	"github.com/hoist-dev/hoist/pkg/render"
 )
 
-// PostRenderer changes rendered manifests and hooks. It returns them as new
-// values, in Helm's install order, each manifest and hook keeping the template
-// path of the document it came from; the inputs are not modified.
-type PostRenderer interface {
-	Run(ctx context.Context, manifests []engine.Manifest, hooks []*engine.Hook) ([]engine.Manifest, []*engine.Hook, error)
-}
+// PostRenderer changes rendered manifests and hooks (see render.PostRenderer, where
+// the chart render that runs it declares it).
+type PostRenderer = render.PostRenderer
 
 var (
 	_ PostRenderer = (*Overlay)(nil)

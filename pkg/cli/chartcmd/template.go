@@ -1,23 +1,39 @@
-package cli
+package chartcmd
 
 import (
+	"context"
 	"fmt"
 
 	"github.com/spf13/cobra"
 
-	"github.com/hoist-dev/hoist/pkg/action"
+	"github.com/hoist-dev/hoist/pkg/chart"
 	"github.com/hoist-dev/hoist/pkg/engine"
 	"github.com/hoist-dev/hoist/pkg/release"
+	"github.com/hoist-dev/hoist/pkg/render"
 )
 
-func newTemplateCmd(deps Deps, s *settings) *cobra.Command {
+// TemplateEnv is what the template command gets from the command line around it.
+type TemplateEnv struct {
+	// Namespace is the namespace in effect (-n, $HOIST_NAMESPACE, the kubeconfig's).
+	Namespace func() string
+	// Fetch loads the chart, or kustomize package, that ref names.
+	Fetch func(ctx context.Context, ref string, cf ChartFlags) (*chart.Chart, render.Package, error)
+	// PostRenderer builds the post-renderer the flags ask for (nil for none).
+	PostRenderer func(PostRenderFlags) (render.PostRenderer, error)
+	// Precheck, when set, runs before anything else with the chart reference and the
+	// flags; its error is returned as is (the fast path declines commands with it).
+	Precheck func(ref string, cf ChartFlags, pr PostRenderFlags) error
+}
+
+// NewTemplateCmd builds `hoist template`.
+func NewTemplateCmd(deps Deps, env TemplateEnv) *cobra.Command {
 	var (
-		vals        valuesFlags
-		cf          chartFlags
-		opts        action.TemplateOptions
+		vals        ValuesFlags
+		cf          ChartFlags
+		opts        render.TemplateOptions
 		kubeVersion string
 		apiVersions []string
-		pr          postRenderFlags
+		pr          PostRenderFlags
 	)
 	cmd := &cobra.Command{
 		Use:   "template [NAME] CHART",
@@ -42,6 +58,11 @@ Helm v4's helm template prints for the same chart and values.`,
 			if len(args) == 2 {
 				name, ref = args[0], args[1]
 			}
+			if env.Precheck != nil {
+				if err := env.Precheck(ref, cf, pr); err != nil {
+					return err
+				}
+			}
 			if err := release.ValidateName(name); err != nil {
 				return err
 			}
@@ -54,30 +75,29 @@ Helm v4's helm template prints for the same chart and values.`,
 				caps.KubeVersion = *kv
 			}
 			caps.APIVersions = append(caps.APIVersions, apiVersions...)
-			userVals, err := vals.merge(deps)
+			userVals, err := vals.Merge(deps)
 			if err != nil {
 				return err
 			}
-			if opts.Render.PostRenderer, err = pr.build(); err != nil {
+			if opts.Render.PostRenderer, err = env.PostRenderer(pr); err != nil {
 				return err
 			}
-			cf.renderOnly = true
-			fetched, err := s.fetchChart(cmd.Context(), ref, cf)
+			cf.RenderOnly = true
+			c, pkg, err := env.Fetch(cmd.Context(), ref, cf)
 			if err != nil {
 				return err
 			}
-			c := fetched.Chart
 			if c.Metadata != nil && c.Metadata.Deprecated {
 				fmt.Fprintf(cmd.ErrOrStderr(), "WARNING: chart %s is deprecated\n", c.Name())
 			}
 			opts.Render.ReleaseName = name
-			opts.Render.Namespace = s.Namespace()
+			opts.Render.Namespace = env.Namespace()
 			opts.Render.Revision = 1
 			opts.Render.Values = userVals
 			opts.Render.Capabilities = caps
 			opts.Render.Warnings = cmd.ErrOrStderr()
-			opts.Package = fetched.Package
-			res, err := action.Template{}.Run(cmd.Context(), c, opts)
+			opts.Package = pkg
+			res, err := render.Template{}.Run(cmd.Context(), c, opts)
 			if err != nil {
 				return err
 			}
@@ -89,9 +109,9 @@ Helm v4's helm template prints for the same chart and values.`,
 			return err
 		},
 	}
-	vals.register(cmd)
+	vals.Register(cmd)
 	f := cmd.Flags()
-	cf.register(f)
+	cf.Register(f)
 	f.StringVar(&kubeVersion, "kube-version", "", "Kubernetes version used for .Capabilities.KubeVersion")
 	f.StringSliceVarP(&apiVersions, "api-versions", "a", nil, "Kubernetes API versions added to .Capabilities.APIVersions (can be repeated)")
 	f.BoolVar(&opts.IncludeCRDs, "include-crds", false, "include the CRDs of crds/ directories in the output")
@@ -104,6 +124,6 @@ Helm v4's helm template prints for the same chart and values.`,
 	f.BoolVar(&opts.UseReleaseName, "release-name", false, "with --output-dir, write under a directory named after the release")
 	f.BoolVar(&opts.Render.SkipSchemaValidation, "skip-schema-validation", false, "do not validate values against values.schema.json")
 	f.BoolVar(&opts.Render.EnableDNS, "enable-dns", false, "let getHostByName resolve names")
-	pr.register(cmd)
+	pr.Register(cmd)
 	return cmd
 }

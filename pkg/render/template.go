@@ -1,4 +1,4 @@
-package action
+package render
 
 import (
 	"context"
@@ -11,7 +11,6 @@ import (
 
 	"github.com/hoist-dev/hoist/pkg/chart"
 	"github.com/hoist-dev/hoist/pkg/engine"
-	"github.com/hoist-dev/hoist/pkg/postrender"
 )
 
 // Template renders a chart locally, as `helm template` does.
@@ -19,7 +18,7 @@ type Template struct{}
 
 // TemplateOptions configures Template.Run.
 type TemplateOptions struct {
-	Render RenderOptions
+	Render Options
 	// IncludeCRDs puts the crds/ files first in the output.
 	IncludeCRDs bool
 	// NoHooks leaves hooks out; SkipTests leaves out test hooks only.
@@ -33,7 +32,7 @@ type TemplateOptions struct {
 	OutputDir      string
 	UseReleaseName bool
 	// Package, when set, is a kustomize package rendered instead of the chart.
-	Package *postrender.Package
+	Package Package
 }
 
 // TemplateResult is the output of Template.Run.
@@ -51,9 +50,9 @@ func (Template) Run(ctx context.Context, c *chart.Chart, opts TemplateOptions) (
 	var r *Rendered
 	var err error
 	if opts.Package != nil {
-		r, err = RenderPackage(ctx, opts.Package, opts.Render)
+		r, err = KustomizePackage(ctx, opts.Package, opts.Render)
 	} else {
-		r, err = Render(ctx, c, opts.Render)
+		r, err = Chart(ctx, c, opts.Render)
 	}
 	if err != nil {
 		return nil, err

@@ -1,0 +1,214 @@
+// Package fastpath runs `hoist template` of a local chart directory from its init
+// function, before the packages only the rest of hoist needs have been initialised,
+// and exits.
+//
+// Why: a Go program initialises every package it links before main. hoist links
+// client-go, its API schemes, cli-runtime, oras, go-git and kustomize; their
+// initialisation is most of what `hoist version` costs (about 40 ms of 55 on a
+// typical machine), and far more than rendering a small chart. Go initialises
+// packages in dependency order and otherwise in the order of their import paths, so
+// this package, which imports only the chart engine and the template command
+// (pkg/cli/chartcmd), runs its init before k8s.io/api and client-go have been
+// initialised. The command it runs is the very one pkg/cli builds: same flags, same
+// code, same output and messages.
+//
+// It takes the command only when it can run it exactly as the full command line
+// would; otherwise it returns without having read or written anything and hoist
+// starts normally:
+//   - the command line is `hoist template …` (no global flag before "template", no
+//     --help), it parses, and HOIST_CPUPROFILE and HOIST_NO_FAST_PATH are unset;
+//   - CHART is a directory with a Chart.yaml and --version is not given (references
+//     to OCI, Git, repositories, archives and kustomize packages need the fetchers);
+//   - no --kustomize, --post-renderer or --post-renderer-args;
+//   - the namespace is -n or $HOIST_NAMESPACE, or there is no kubeconfig to read one
+//     from (no --kubeconfig, every file of $KUBECONFIG missing or empty, else no
+//     ~/.kube/config), and hoist does not run in a pod, so it is "default".
+package fastpath
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+
+	"github.com/hoist-dev/hoist/internal/sigctx"
+	"github.com/hoist-dev/hoist/pkg/chart"
+	"github.com/hoist-dev/hoist/pkg/cli/chartcmd"
+	"github.com/hoist-dev/hoist/pkg/render"
+)
+
+func init() {
+	if !candidate(os.Args[1:], os.Getenv) {
+		return
+	}
+	ctx, stop := sigctx.New(os.Stderr)
+	code, ok := Run(ctx, chartcmd.Deps{In: os.Stdin, Out: os.Stdout, Err: os.Stderr, Args: os.Args[1:]}, os.Getenv)
+	stop()
+	if ok {
+		os.Exit(code)
+	}
+}
+
+// candidate is the cheap test of the command line, before anything is set up.
+func candidate(args []string, getenv func(string) string) bool {
+	if len(args) < 2 || args[0] != "template" {
+		return false
+	}
+	if getenv("HOIST_CPUPROFILE") != "" || getenv("HOIST_NO_FAST_PATH") != "" {
+		return false
+	}
+	for _, a := range args[1:] {
+		if a == "-h" || a == "--help" || strings.HasPrefix(a, "--help=") {
+			return false
+		}
+	}
+	return true
+}
+
+// errDecline: the command is left to the full command line.
+var errDecline = errors.New("not for the fast path")
+
+// Run runs the template command in deps.Args if the fast path can (see the package
+// documentation) and returns its exit status and true; it returns false, having read
+// and written nothing, when it cannot.
+func Run(ctx context.Context, deps chartcmd.Deps, getenv func(string) string) (code int, ok bool) {
+	if !candidate(deps.Args, getenv) {
+		return 0, false
+	}
+	root := &cobra.Command{Use: "hoist", SilenceUsage: true, SilenceErrors: true}
+	root.SetIn(deps.In)
+	root.SetOut(deps.Out)
+	root.SetErr(deps.Err)
+	root.CompletionOptions.DisableDefaultCmd = true
+	var g globalFlags
+	g.register(root.PersistentFlags())
+	started := false
+	namespace := ""
+	root.AddCommand(chartcmd.NewTemplateCmd(deps, chartcmd.TemplateEnv{
+		Namespace: func() string { return namespace },
+		Fetch: func(_ context.Context, ref string, _ chartcmd.ChartFlags) (*chart.Chart, render.Package, error) {
+			c, err := chart.Load(ref)
+			return c, nil, err
+		},
+		PostRenderer: func(chartcmd.PostRenderFlags) (render.PostRenderer, error) { return nil, nil },
+		Precheck: func(ref string, cf chartcmd.ChartFlags, pr chartcmd.PostRenderFlags) error {
+			if pr.Set() || cf.Version != "" || !chartDir(ref) {
+				return errDecline
+			}
+			ns, known := g.resolveNamespace(getenv)
+			if !known {
+				return errDecline
+			}
+			namespace, started = ns, true
+			return nil
+		},
+	}))
+	root.SetArgs(deps.Args)
+	err := root.ExecuteContext(ctx)
+	if !started {
+		// Declined, or the flags or arguments are wrong: the full command line runs
+		// it, and says what is wrong in its own words.
+		return 0, false
+	}
+	if err != nil {
+		fmt.Fprintf(deps.Err, "Error: %v\n", err)
+		return 1, true
+	}
+	return 0, true
+}
+
+// chartDir reports whether ref names a chart directory on disk, as the full command
+// line's chart references resolve it (a path that exists is a local chart; one with
+// a Chart.yaml is a chart, not a kustomize package).
+func chartDir(ref string) bool {
+	if ref == "" || strings.HasPrefix(ref, "git+") || strings.Contains(ref, "://") {
+		return false
+	}
+	if fi, err := os.Stat(ref); err != nil || !fi.IsDir() {
+		return false
+	}
+	fi, err := os.Stat(filepath.Join(ref, "Chart.yaml"))
+	return err == nil && fi.Mode().IsRegular()
+}
+
+// globalFlags are the root command's persistent flags (pkg/cli's settings and
+// pkg/kube's connection flags), under the same names and types, so that a command
+// line that parses there parses here. A flag only the full command line knows makes
+// the parse fail, and the command go to it.
+type globalFlags struct {
+	namespace   string
+	kubeconfig  string
+	kubeContext string
+	unused      struct {
+		s  string
+		b  bool
+		ss []string
+	}
+}
+
+func (g *globalFlags) register(f *pflag.FlagSet) {
+	f.StringVarP(&g.namespace, "namespace", "n", "", "")
+	f.StringVar(&g.kubeconfig, "kubeconfig", "", "")
+	f.StringVar(&g.kubeContext, "kube-context", "", "")
+	for _, name := range []string{"kube-token", "kube-apiserver", "kube-ca-file", "kube-tls-server-name", "kube-as-user", "as", "request-timeout"} {
+		f.StringVar(&g.unused.s, name, "", "")
+	}
+	f.BoolVar(&g.unused.b, "kube-insecure-skip-tls-verify", false, "")
+	f.StringArrayVar(&g.unused.ss, "kube-as-group", nil, "")
+	f.StringArrayVar(&g.unused.ss, "as-group", nil, "")
+}
+
+// resolveNamespace is the namespace the full command line would use, when the fast path
+// knows it without reading a kubeconfig: -n, else $HOIST_NAMESPACE, else "default"
+// when there is no kubeconfig and no in-cluster configuration.
+func (g *globalFlags) resolveNamespace(getenv func(string) string) (string, bool) {
+	if g.namespace != "" {
+		return g.namespace, true
+	}
+	if ns := getenv("HOIST_NAMESPACE"); ns != "" {
+		return ns, true
+	}
+	if g.kubeconfig != "" || getenv("KUBERNETES_SERVICE_HOST") != "" {
+		return "", false
+	}
+	if list := getenv("KUBECONFIG"); list != "" {
+		for _, p := range filepath.SplitList(list) {
+			if p != "" && !emptyOrMissing(p) {
+				return "", false
+			}
+		}
+		return "default", true
+	}
+	home := getenv("HOME")
+	if home == "" {
+		return "", false
+	}
+	// ~/.kube/.kubeconfig is the old name client-go still migrates from.
+	for _, p := range []string{filepath.Join(home, ".kube", "config"), filepath.Join(home, ".kube", ".kubeconfig")} {
+		if !emptyOrMissing(p) {
+			return "", false
+		}
+	}
+	return "default", true
+}
+
+// emptyOrMissing reports whether the file p does not exist or has nothing in it
+// (/dev/null included).
+func emptyOrMissing(p string) bool {
+	f, err := os.Open(p)
+	if errors.Is(err, os.ErrNotExist) {
+		return true
+	}
+	if err != nil {
+		return false
+	}
+	defer f.Close()
+	n, err := f.Read(make([]byte, 1))
+	return n == 0 && err == io.EOF
+}
