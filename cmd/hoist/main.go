@@ -4,11 +4,12 @@ import (
 	"os"
 	"runtime/pprof"
 
-	// First, so that its init runs before client-go's and the rest: it renders
-	// `hoist template` of a local chart there and exits (see its documentation).
+	// Its init runs before client-go's and the rest: it renders `hoist template` of a
+	// local chart there and exits (see its documentation).
 	_ "github.com/hoist-dev/hoist/internal/fastpath"
 
 	"github.com/hoist-dev/hoist/internal/sigctx"
+	"github.com/hoist-dev/hoist/internal/startup"
 	"github.com/hoist-dev/hoist/pkg/cli"
 )
 
@@ -19,6 +20,7 @@ var (
 )
 
 func main() {
+	startup.Done()
 	ctx, stop := sigctx.New(os.Stderr)
 	// HOIST_CPUPROFILE=FILE writes a CPU profile of the command (for go tool pprof).
 	if path := os.Getenv("HOIST_CPUPROFILE"); path != "" {

@@ -38,6 +38,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/hoist-dev/hoist/internal/sigctx"
+	"github.com/hoist-dev/hoist/internal/startup"
 	"github.com/hoist-dev/hoist/pkg/chart"
 	"github.com/hoist-dev/hoist/pkg/cli/chartcmd"
 	"github.com/hoist-dev/hoist/pkg/render"
@@ -47,6 +48,7 @@ func init() {
 	if !candidate(os.Args[1:], os.Getenv) {
 		return
 	}
+	startup.Done()
 	ctx, stop := sigctx.New(os.Stderr)
 	code, ok := Run(ctx, chartcmd.Deps{In: os.Stdin, Out: os.Stdout, Err: os.Stderr, Args: os.Args[1:]}, os.Getenv)
 	stop()

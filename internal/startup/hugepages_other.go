@@ -1,0 +1,5 @@
+//go:build !linux || !(amd64 || arm64 || ppc64le || s390x || riscv64 || loong64)
+
+package startup
+
+func hugePages(uintptr) {}
