@@ -108,3 +108,6 @@ require (
 )
 
 replace github.com/santhosh-tekuri/jsonschema/v6 => ./third_party/jsonschema
+
+// Compiles its regular expressions on first use instead of in init (HOIST.md there).
+replace github.com/Masterminds/semver/v3 => ./third_party/semver
