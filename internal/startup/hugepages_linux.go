@@ -2,16 +2,30 @@
 
 package startup
 
-import "syscall"
+import (
+	"syscall"
+	"unsafe"
+)
 
-// arenaBytes is the size of a Go heap arena on 64-bit Linux.
-const arenaBytes = 64 << 20
+const (
+	// arenaBytes is the size of a Go heap arena on 64-bit Linux.
+	arenaBytes = 64 << 20
+	// premapBytes is what the heap is made to map up front (see the package
+	// documentation).
+	premapBytes = 16 << 20
+	// madvHugepage is MADV_HUGEPAGE.
+	madvHugepage = 14
+)
 
-const madvHugepage = 14 // MADV_HUGEPAGE
+// block holds the premapping allocation (a package variable, so that it is made).
+var block []byte
 
-// hugePages advises transparent huge pages for the heap arena holding addr (the parts
-// of it mapped now). Errors (THP unsupported or disabled) change nothing.
-func hugePages(addr uintptr) {
-	base := addr &^ (arenaBytes - 1)
+// hugePages makes the heap map premapBytes more, then advises transparent huge pages
+// for the heap arena (the parts of it mapped now). Errors (THP unsupported or
+// disabled) change nothing.
+func hugePages() {
+	block = make([]byte, premapBytes)
+	base := uintptr(unsafe.Pointer(&block[0])) &^ (arenaBytes - 1)
 	_, _, _ = syscall.Syscall(syscall.SYS_MADVISE, base, arenaBytes, madvHugepage)
+	block = nil
 }

@@ -2,4 +2,4 @@
 
 package startup
 
-func hugePages(uintptr) {}
+func hugePages() {}

@@ -6,10 +6,14 @@
 //   - switches the garbage collector off until Done: the few megabytes the packages'
 //     initialisation allocates are nearly all kept, so the collections it used to
 //     trigger found little to free;
-//   - on Linux, asks for transparent huge pages on the memory the Go heap has mapped
-//     so far (the first 4 MB chunk of its first arena), where that initialisation
-//     allocates: it then faults in 2 MB pages instead of about a thousand 4 kB ones.
-//     Memory the heap maps later keeps the kernel's default.
+//   - on Linux, has the Go heap map its first 20 MB at once (by allocating a 16 MB
+//     block, left untouched, that the first collection frees for reuse) and asks for
+//     transparent huge pages on them. Touching fresh memory costs a page fault per
+//     4 kB page, which on virtual machines is expensive: rendering argo-rollouts
+//     faulted in some 7,000 pages. With huge pages the heap faults in 2 MB at a time
+//     (argo-rollouts: 154 -> 112 ms), and peak RSS does not grow, since the heap
+//     fills the lowest addresses first. Memory the heap maps later, beyond these
+//     20 MB, keeps the kernel's default.
 //
 // On a machine with THP set to "never" the second has no effect. Only cmd/hoist
 // imports this package: the long-running controller keeps Go's defaults.
@@ -18,20 +22,16 @@ package startup
 import (
 	"runtime/debug"
 	"sync"
-	"unsafe"
 )
 
 var (
 	gcPercent int
 	done      sync.Once
-	probe     *[64]byte
 )
 
 func init() {
 	gcPercent = debug.SetGCPercent(-1)
-	probe = new([64]byte)
-	hugePages(uintptr(unsafe.Pointer(probe)))
-	probe = nil
+	hugePages()
 }
 
 // Done restores the garbage collector's setting (GOGC, default 100). main, or the
