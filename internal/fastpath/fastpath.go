@@ -212,5 +212,5 @@ func emptyOrMissing(p string) bool {
 	}
 	defer f.Close()
 	n, err := f.Read(make([]byte, 1))
-	return n == 0 && err == io.EOF
+	return n == 0 && errors.Is(err, io.EOF)
 }

@@ -2,19 +2,21 @@
 
 package startup
 
-import "github.com/hoist-dev/hoist/internal/startup/thp"
+import (
+	"runtime"
+	"unsafe"
+
+	"github.com/hoist-dev/hoist/internal/startup/thp"
+)
 
 // premapBytes is what the heap is made to map up front (see the package
 // documentation).
 const premapBytes = 16 << 20
 
-// block holds the premapping allocation (a package variable, so that it is made).
-var block []byte
-
-// hugePages makes the heap map premapBytes more, then advises transparent huge pages
-// for what it has mapped.
+// hugePages makes the heap map premapBytes more, with a block it leaves untouched,
+// then advises transparent huge pages for what it has mapped.
 func hugePages() {
-	block = make([]byte, premapBytes)
-	thp.Advise()
-	block = nil
+	block := make([]byte, premapBytes)
+	thp.Advise(unsafe.Pointer(unsafe.SliceData(block)))
+	runtime.KeepAlive(block)
 }

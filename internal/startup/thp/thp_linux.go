@@ -3,6 +3,7 @@
 package thp
 
 import (
+	"runtime"
 	"syscall"
 	"unsafe"
 )
@@ -14,16 +15,15 @@ const (
 	madvHugepage = 14
 )
 
-var probe *[64]byte
+func init() {
+	probe := new([64]byte)
+	Advise(unsafe.Pointer(probe))
+	runtime.KeepAlive(probe)
+}
 
-func init() { Advise() }
-
-// Advise asks for transparent huge pages on the heap arena the heap allocates in now
-// (the parts of it mapped so far). Errors (THP unsupported or disabled) change
-// nothing.
-func Advise() {
-	probe = new([64]byte)
-	base := uintptr(unsafe.Pointer(probe)) &^ (arenaBytes - 1)
-	probe = nil
+// Advise asks for transparent huge pages on the heap arena holding p (the parts of
+// it mapped so far). Errors (THP unsupported or disabled) change nothing.
+func Advise(p unsafe.Pointer) {
+	base := uintptr(p) &^ (arenaBytes - 1)
 	_, _, _ = syscall.Syscall(syscall.SYS_MADVISE, base, arenaBytes, madvHugepage)
 }

@@ -2,5 +2,7 @@
 
 package thp
 
+import "unsafe"
+
 // Advise does nothing here.
-func Advise() {}
+func Advise(unsafe.Pointer) {}
