@@ -1,4 +1,4 @@
-package action
+package render
 
 import (
 	"context"
@@ -22,7 +22,7 @@ func BenchmarkTemplateLargestCorpusChart(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		res, err := Template{}.Run(context.Background(), c, TemplateOptions{Render: RenderOptions{
+		res, err := Template{}.Run(context.Background(), c, TemplateOptions{Render: Options{
 			ReleaseName: "argo-rollouts", Namespace: "argo-rollouts", Revision: 1, Values: map[string]any{},
 		}})
 		if err != nil {
