@@ -66,15 +66,16 @@ build_kwok() {
 # The helms are built as Helm builds its releases (its Makefile: CGO_ENABLED=0,
 # -ldflags "-w -s"), so that the benchmarks compare hoist with the binary people run: a
 # build with cgo and symbols starts about 10 % slower and maps more memory.
-helm_release_build="CGO_ENABLED=0 -trimpath -ldflags=-s -w"
+helm_ldflags="-s -w"
+helm_release_build="CGO_ENABLED=0 -trimpath -ldflags=$helm_ldflags"
 build_helm() {
-	CGO_ENABLED=0 GOBIN="$out" go install -trimpath -ldflags "-s -w" "helm.sh/helm/v4/cmd/helm@v$HELM_VERSION"
+	CGO_ENABLED=0 GOBIN="$out" go install -trimpath -ldflags "$helm_ldflags" "helm.sh/helm/v4/cmd/helm@v$HELM_VERSION"
 }
 
 # helm3: Helm v3, the reference of some release benchmark targets (bench-release.sh) and
 # the maker of the Helm 3 releases `hoist import helm` is tested with.
 build_helm3() {
-	CGO_ENABLED=0 GOBIN="$out" go install -trimpath -ldflags "-s -w" "helm.sh/helm/v3/cmd/helm@v$HELM3_VERSION"
+	CGO_ENABLED=0 GOBIN="$out" go install -trimpath -ldflags "$helm_ldflags" "helm.sh/helm/v3/cmd/helm@v$HELM3_VERSION"
 }
 
 targets=("$@")

@@ -4,7 +4,9 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"reflect"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -238,7 +240,7 @@ func walkLeaves(a, l any, path string, fn func(path string, a, l any, present bo
 			fn(path, a, l, l != nil || ok)
 			return
 		}
-		for _, k := range sortedMapKeys(av) {
+		for _, k := range slices.Sorted(maps.Keys(av)) {
 			lv, present := lm[k]
 			if !present {
 				walkMissing(av[k], path+fieldSeg(k), fn)
@@ -335,15 +337,6 @@ func elemSeg(l []any, i int) string {
 		return "[name=" + l[i].(map[string]any)["name"].(string) + "]"
 	}
 	return "[" + strconv.Itoa(i) + "]"
-}
-
-func sortedMapKeys(m map[string]any) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }
 
 // sameValue compares two values as the server would store them: numbers by value, and

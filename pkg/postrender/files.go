@@ -6,10 +6,11 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"maps"
 	"os"
 	"path"
 	"path/filepath"
-	"sort"
+	"slices"
 	"strings"
 	"unicode/utf8"
 )
@@ -245,7 +246,7 @@ func within(root, p string) bool {
 // the limits.
 func checkFiles(files map[string]string) error {
 	var b budget
-	for _, name := range sortedKeys(files) {
+	for _, name := range slices.Sorted(maps.Keys(files)) {
 		if !fs.ValidPath(name) || name == "." {
 			return fmt.Errorf("%q: %w: not a clean relative slash path", name, ErrUnsafePath)
 		}
@@ -286,15 +287,6 @@ func decodeRecord(rec map[string]string) (map[string]string, error) {
 		out[name] = data
 	}
 	return out, nil
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }
 
 // isNotExist reports whether err is a file-not-found error.

@@ -4,8 +4,10 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"path"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -442,7 +444,7 @@ func (b *build) run(ctx context.Context) ([]doc, error) {
 		return nil, err
 	}
 	fsys := filesys.MakeFsInMemory()
-	for _, name := range sortedKeys(b.files) {
+	for _, name := range slices.Sorted(maps.Keys(b.files)) {
 		if !memfsPath(name) {
 			continue // never referred to (resolve checks what is), kustomize cannot hold it
 		}

@@ -8,6 +8,7 @@ import (
 	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"syscall"
@@ -58,7 +59,7 @@ func TestLoadOverlaySymlinks(t *testing.T) {
 		t.Fatal(err)
 	}
 	if _, ok := o.Files["linked/patch.yaml"]; !ok {
-		t.Errorf("files %v lack linked/patch.yaml", sortedKeys(o.Files))
+		t.Errorf("files %v lack linked/patch.yaml", slices.Sorted(maps.Keys(o.Files)))
 	}
 	// One leaving it is refused, naming the link.
 	if err := os.Symlink(filepath.Join(outside, "secret.yaml"), filepath.Join(dir, "escape.yaml")); err != nil {
@@ -107,7 +108,7 @@ func TestLoadOverlaySkipsGitAndIrregular(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := sortedKeys(o.Files); len(got) != 1 || got[0] != "kustomization.yaml" {
+	if got := slices.Sorted(maps.Keys(o.Files)); len(got) != 1 || got[0] != "kustomization.yaml" {
 		t.Errorf("files = %v, want only kustomization.yaml", got)
 	}
 	if err := syscall.Mkfifo(filepath.Join(dir, "fifo"), 0o644); err != nil {

@@ -10,9 +10,11 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"maps"
 	"path"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 
@@ -175,7 +177,7 @@ func (p *Package) Archive() ([]byte, error) {
 	mod := time.Unix(0, 0).UTC()
 	zw.ModTime = mod
 	tw := tar.NewWriter(zw)
-	for _, name := range sortedKeys(p.Files) {
+	for _, name := range slices.Sorted(maps.Keys(p.Files)) {
 		data := p.Files[name]
 		if err := tw.WriteHeader(&tar.Header{
 			Name: path.Join(p.Name, name), Mode: 0o644, Size: int64(len(data)),

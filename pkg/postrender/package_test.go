@@ -8,6 +8,7 @@ import (
 	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"testing/fstest"
@@ -56,7 +57,7 @@ func TestIsPackage(t *testing.T) {
 		{fstest.MapFS{}, false},
 	} {
 		if got := IsPackage(c.fsys); got != c.want {
-			t.Errorf("IsPackage(%v) = %v", sortedKeys(c.fsys), got)
+			t.Errorf("IsPackage(%v) = %v", slices.Sorted(maps.Keys(c.fsys)), got)
 		}
 	}
 }
@@ -111,7 +112,7 @@ func TestArchive(t *testing.T) {
 		t.Fatal(err)
 	}
 	if back.Name != p.Name || back.Version != p.Version || !maps.Equal(back.Files, p.Files) {
-		t.Errorf("round trip: %s %s %v", back.Name, back.Version, sortedKeys(back.Files))
+		t.Errorf("round trip: %s %s %v", back.Name, back.Version, slices.Sorted(maps.Keys(back.Files)))
 	}
 	// The entries: sorted, under web/, fixed metadata.
 	tr := tar.NewReader(gunzip(t, a1))

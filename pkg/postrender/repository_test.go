@@ -4,6 +4,7 @@ import (
 	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -19,7 +20,7 @@ func TestLoadPackageIn(t *testing.T) {
 		t.Errorf("package %s %s, want web 2.1.0", p.Name, p.Version)
 	}
 	var listing strings.Builder
-	for _, f := range sortedKeys(p.Files) {
+	for _, f := range slices.Sorted(maps.Keys(p.Files)) {
 		listing.WriteString("== " + f + "\n" + p.Files[f])
 	}
 	golden(t, "testdata/repo/web-files.golden", listing.String())
@@ -57,7 +58,7 @@ func TestLoadPackageInSelfContained(t *testing.T) {
 		t.Fatal(err)
 	}
 	if p.Name != q.Name || p.Version != q.Version || !maps.Equal(p.Files, q.Files) {
-		t.Errorf("LoadPackageIn %s %v, LoadPackage %s %v", p.Name, sortedKeys(p.Files), q.Name, sortedKeys(q.Files))
+		t.Errorf("LoadPackageIn %s %v, LoadPackage %s %v", p.Name, slices.Sorted(maps.Keys(p.Files)), q.Name, slices.Sorted(maps.Keys(q.Files)))
 	}
 }
 

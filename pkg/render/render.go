@@ -5,7 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"path"
+	"slices"
 	"strings"
 
 	"github.com/Masterminds/semver/v3"
@@ -111,7 +113,7 @@ func Chart(ctx context.Context, c *chart.Chart, opts Options) (*Rendered, error)
 	}
 	var notes strings.Builder
 	rootNotes := path.Join(c.Name(), "templates", "NOTES.txt")
-	for _, name := range sortedKeys(files) {
+	for _, name := range slices.Sorted(maps.Keys(files)) {
 		if !strings.HasSuffix(name, "NOTES.txt") {
 			continue
 		}

@@ -3,6 +3,7 @@ package values
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 
 	"github.com/hoist-dev/hoist/pkg/chart"
@@ -84,7 +85,8 @@ func (s *settings) coalesceGlobals(dest, src map[string]any, prefix string) {
 		s.warn("warning: skipping globals because source %s is not a table.", GlobalKey)
 		return
 	}
-	for _, key := range sortedKeys(sg) {
+	// Keys in order, here and below, so that warnings come out the same every time.
+	for _, key := range slices.Sorted(maps.Keys(sg)) {
 		val := sg[key]
 		if vm, ok := val.(map[string]any); ok {
 			vv := make(map[string]any, len(vm))
@@ -119,7 +121,7 @@ func (s *settings) coalesceValues(c *chart.Chart, v map[string]any, prefix strin
 	subPrefix := joinKey(prefix, c.Name())
 	// Work on a copy: the chart's own values are never modified.
 	defaults := deepCopyMap(c.Values)
-	for _, key := range sortedKeys(defaults) {
+	for _, key := range slices.Sorted(maps.Keys(defaults)) {
 		def := defaults[key]
 		value, ok := v[key]
 		if !ok {
@@ -182,7 +184,7 @@ func (s *settings) coalesceTables(dst, src map[string]any, prefix string, merge 
 			src[k] = nil
 		}
 	}
-	for _, key := range sortedKeys(src) {
+	for _, key := range slices.Sorted(maps.Keys(src)) {
 		val := src[key]
 		full := joinKey(prefix, key)
 		dv, ok := dst[key]
@@ -235,16 +237,6 @@ func joinKey(prefix, key string) string {
 		return key
 	}
 	return prefix + "." + key
-}
-
-// sortedKeys makes warnings come out in the same order every time.
-func sortedKeys(m map[string]any) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	return keys
 }
 
 // deepCopyMap copies the maps and lists of m (a nil m gives an empty map); other
