@@ -27,7 +27,7 @@ func TestE2ECRDsFromChart(t *testing.T) {
 	if _, err := (Install{Config: cfg}).Run(ctx, InstallOptions{Name: name, Namespace: ns, Chart: fetchLocal(t, "../../testdata/charts/crds"), DeployOptions: DeployOptions{Wait: true, Timeout: time.Minute}}); err != nil {
 		t.Fatal(err)
 	}
-	g, err := cfg.Clients.Dynamic.Resource(gadgets).Namespace(ns).Get(ctx, name, metav1.GetOptions{})
+	g, err := clientsOf(cfg).Dynamic.Resource(gadgets).Namespace(ns).Get(ctx, name, metav1.GetOptions{})
 	if err != nil {
 		t.Fatalf("custom resource not created: %v", err)
 	}
@@ -46,17 +46,17 @@ func TestE2ECRDsFromChart(t *testing.T) {
 	if _, err := (Upgrade{Config: cfg}).Run(ctx, UpgradeOptions{Name: name, Namespace: ns, Chart: fetchLocal(t, dir), Values: map[string]any{"size": "large"}, DeployOptions: DeployOptions{Wait: true, Timeout: time.Minute}}); err != nil {
 		t.Fatal(err)
 	}
-	crd, err := cfg.Clients.Dynamic.Resource(crds).Get(ctx, "gadgets.hoist.test", metav1.GetOptions{})
+	crd, err := clientsOf(cfg).Dynamic.Resource(crds).Get(ctx, "gadgets.hoist.test", metav1.GetOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if short, _, _ := unstructured.NestedSlice(crd.Object, "spec", "names", "shortNames"); len(short) != 1 || short[0] != "gd" {
 		t.Fatalf("the CRD was not updated on upgrade: shortNames %v", short)
 	}
-	if _, err := (Uninstall{Config: cfg}).Run(ctx, ns, name, UninstallOptions{Wait: true, Timeout: time.Minute}); err != nil {
+	if _, err := (Uninstall{Config: cfg}).Run(ctx, UninstallOptions{Name: name, Namespace: ns, Wait: true, Timeout: time.Minute}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := cfg.Clients.Dynamic.Resource(crds).Get(ctx, "gadgets.hoist.test", metav1.GetOptions{}); err != nil {
+	if _, err := clientsOf(cfg).Dynamic.Resource(crds).Get(ctx, "gadgets.hoist.test", metav1.GetOptions{}); err != nil {
 		t.Fatalf("uninstall must keep CRDs: %v", err)
 	}
 }

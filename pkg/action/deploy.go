@@ -13,28 +13,65 @@ import (
 	"github.com/hoist-dev/hoist/pkg/engine"
 	"github.com/hoist-dev/hoist/pkg/postrender"
 	"github.com/hoist-dev/hoist/pkg/release"
+	"github.com/hoist-dev/hoist/pkg/release/storage"
 	"github.com/hoist-dev/hoist/pkg/source"
 )
 
+// DryRun says whether an operation only simulates.
+type DryRun string
+
+// The dry-run modes.
+const (
+	// DryRunNone applies for real.
+	DryRunNone DryRun = ""
+	// DryRunClient renders only: no cluster is asked anything.
+	DryRunClient DryRun = "client"
+	// DryRunServer also has the API server validate every object, writing nothing.
+	DryRunServer DryRun = "server"
+)
+
+// ParseDryRun reads Helm's --dry-run values: "client" (or "true", or the flag alone),
+// "server", and "none" or "false" for none.
+func ParseDryRun(s string) (DryRun, error) {
+	switch s {
+	case "", "none", "false":
+		return DryRunNone, nil
+	case "client", "true":
+		return DryRunClient, nil
+	case "server":
+		return DryRunServer, nil
+	}
+	return DryRunNone, fmt.Errorf("--dry-run=%s: want client or server", s)
+}
+
 // DeployOptions are the options install, upgrade and rollback share.
 type DeployOptions struct {
+	// Wait waits until every object is ready; Atomic implies it.
 	Wait        bool
 	WaitForJobs bool
 	Timeout     time.Duration
-	// Atomic rolls back (upgrade) or uninstalls (install) on failure.
+	// Atomic rolls back (upgrade) or uninstalls (install) on failure, and waits.
 	Atomic        bool
 	NoHooks       bool
 	SkipCRDs      bool
 	TakeOwnership bool
 	ForceReplace  bool
-	// DryRun is "" (apply), "client" (render only) or "server" (server-side dry run).
-	DryRun      string
+	DryRun      DryRun
 	Description string
 	Labels      map[string]string
 	HistoryMax  int
 	// PostRenderer changes the rendered manifests and hooks (install, upgrade); the
 	// files of a kustomize overlay are recorded in the revision.
 	PostRenderer postrender.PostRenderer
+}
+
+// resolved applies the rules between options: --atomic waits, since a failure it
+// would undo is often only seen while waiting.
+func (o DeployOptions) resolved() DeployOptions {
+	if o.Atomic {
+		o.Wait = true
+	}
+	return o
 }
 
 func (o DeployOptions) timeout() time.Duration {
@@ -51,13 +88,28 @@ type Result struct {
 	Changes *apply.ChangeSet
 	// Pruned are the objects removed because the chart no longer has them.
 	Pruned *apply.ChangeSet
-	// RolledBack is set when --atomic undid a failed operation; Err is that failure.
-	RolledBack bool
+	// RolledBack is set when --atomic undid a failed operation (the error returned is
+	// that failure); RolledBackTo is the revision an upgrade went back to (0 when a
+	// failed install was uninstalled).
+	RolledBack   bool
+	RolledBackTo int
+	LockFacts
+}
+
+// ForcedConflicts counts the fields taken over from other field managers.
+func (r *Result) ForcedConflicts() int {
+	n := 0
+	if r != nil && r.Changes != nil {
+		for _, ch := range r.Changes.Changes {
+			n += len(ch.Conflicts)
+		}
+	}
+	return n
 }
 
 // deployment is one revision being rolled out.
 type deployment struct {
-	cfg *Configuration
+	op  *operation
 	rel *release.Release
 	// live are the objects the release may have in the cluster before this revision
 	// (see liveObjects): those the revision lacks are pruned.
@@ -71,9 +123,9 @@ type deployment struct {
 
 // run performs the rollout of d.rel, recording its progress in storage.
 func (d *deployment) run(ctx context.Context) (*Result, error) {
-	cfg, r := d.cfg, d.rel
-	res := &Result{Release: r}
-	if d.opts.DryRun != "" {
+	cfg, r := d.op.cfg, d.rel
+	res := &Result{Release: r, LockFacts: d.op.facts}
+	if d.opts.DryRun != DryRunNone {
 		return d.dryRun(ctx, res)
 	}
 	r.SetStatus(d.pending, "Operation in progress")
@@ -81,18 +133,14 @@ func (d *deployment) run(ctx context.Context) (*Result, error) {
 		return nil, err // the storage names the revision
 	}
 	fail := func(err error) (*Result, error) {
-		r.SetStatus(release.StatusFailed, fmt.Sprintf("%s failed: %v", d.verb(), err))
-		if uerr := cfg.Storage.Update(context.WithoutCancel(ctx), r); uerr != nil {
-			return res, errors.Join(err, fmt.Errorf("recording the failure: %w", uerr))
-		}
-		return res, err
+		return res, d.op.recordFailure(r, d.verb(), err)
 	}
 	if len(d.crds) > 0 && !d.opts.SkipCRDs {
 		cs, err := cfg.Apply.Apply(ctx, d.crds, apply.ApplyOptions{Owner: owner(r), TakeOwnership: true})
 		if err != nil {
 			return fail(fmt.Errorf("applying CRDs: %w", err))
 		}
-		cfg.logf("CRDs: %s", cs.Summary())
+		cfg.log().Info("CRDs: "+cs.Summary(), "release", r.Name, "namespace", r.Namespace, "revision", r.Revision)
 	}
 	if !d.opts.NoHooks {
 		if err := cfg.runHooks(ctx, r, d.event.pre, d.opts.timeout()); err != nil {
@@ -151,8 +199,8 @@ func (d *deployment) run(ctx context.Context) (*Result, error) {
 // never writing anything.
 func (d *deployment) dryRun(ctx context.Context, res *Result) (*Result, error) {
 	d.rel.SetStatus(d.pending, "Dry run complete")
-	if d.opts.DryRun == "server" {
-		cs, err := d.cfg.Apply.Apply(ctx, append(append([]*unstructured.Unstructured{}, d.crds...), d.objs...), apply.ApplyOptions{
+	if d.opts.DryRun == DryRunServer {
+		cs, err := d.op.cfg.Apply.Apply(ctx, append(append([]*unstructured.Unstructured{}, d.crds...), d.objs...), apply.ApplyOptions{
 			Owner: owner(d.rel), TakeOwnership: d.opts.TakeOwnership, DryRun: true, Order: engine.InstallOrder,
 		})
 		res.Changes = cs
@@ -171,6 +219,27 @@ func (d *deployment) verb() string {
 		return "Rollback"
 	}
 	return "Upgrade"
+}
+
+// recordFailure records that the revision failed, unless the operation lost its lock:
+// then it writes nothing (the new holder records what happened) and says so. The
+// record is written even after the caller's cancellation, within a bounded time.
+func (o *operation) recordFailure(r *release.Release, verb string, err error) error {
+	if lost := o.lost(); lost != nil {
+		o.cfg.log().Error(fmt.Sprintf("%s of %s stopped: %v; nothing more was written", verb, r.Name, lost),
+			"release", r.Name, "namespace", r.Namespace, "revision", r.Revision)
+		if errors.Is(err, storage.ErrLockLost) {
+			return fmt.Errorf("%w; nothing more was written", err)
+		}
+		return fmt.Errorf("%w (and %w; nothing more was written)", err, lost)
+	}
+	r.SetStatus(release.StatusFailed, fmt.Sprintf("%s failed: %v", verb, err))
+	ctx, cancel := o.cleanup(0)
+	defer cancel()
+	if uerr := o.cfg.Storage.Update(ctx, r); uerr != nil {
+		return errors.Join(err, fmt.Errorf("recording the failure: %w", uerr))
+	}
+	return err
 }
 
 // supersede marks every other deployed revision superseded.
@@ -252,10 +321,10 @@ func (c *Configuration) renderForCluster(ctx context.Context, f *source.Fetched,
 	var look engine.Lookuper
 	if !dryRunClient {
 		var err error
-		if caps, err = c.Capabilities(); err != nil {
+		if caps, err = c.Cluster.Capabilities(ctx); err != nil {
 			return nil, nil, nil, err
 		}
-		look = lookuper{clients: c.Clients}
+		look = c.Cluster
 	}
 	rd, err := RenderFetched(ctx, f, RenderOptions{
 		ReleaseName: name, Namespace: ns, Revision: revision, IsUpgrade: isUpgrade,

@@ -64,7 +64,17 @@ func (r *DiffResult) Drifted() int {
 // DiffUpgrade shows what `upgrade` with these options would change, without writing
 // anything: it renders the chart as upgrade does, asks the API server for a dry-run
 // apply of every object, and compares with the last deployed revision and the cluster.
-func DiffUpgrade(ctx context.Context, cfg *Configuration, opts UpgradeOptions, dopts DiffOptions) (*DiffResult, error) {
+type DiffUpgrade struct{ Config *Configuration }
+
+// DiffUpgradeOptions are the upgrade's options and the diff's.
+type DiffUpgradeOptions struct {
+	Upgrade UpgradeOptions
+	DiffOptions
+}
+
+// Run computes the diff.
+func (a DiffUpgrade) Run(ctx context.Context, o DiffUpgradeOptions) (*DiffResult, error) {
+	cfg, opts, dopts := a.Config, o.Upgrade, o.DiffOptions
 	if err := release.ValidateName(opts.Name); err != nil {
 		return nil, err
 	}
@@ -74,7 +84,7 @@ func DiffUpgrade(ctx context.Context, cfg *Configuration, opts UpgradeOptions, d
 	}
 	latest := release.Latest(h)
 	if latest.Status == release.StatusUninstalled {
-		return nil, fmt.Errorf("release %s in %s: not found", opts.Name, opts.Namespace)
+		return nil, fmt.Errorf("release %s in %s: %w", opts.Name, opts.Namespace, ErrReleaseNotFound)
 	}
 	base := release.LastDeployed(h)
 	if base == nil {
@@ -93,9 +103,20 @@ func DiffUpgrade(ctx context.Context, cfg *Configuration, opts UpgradeOptions, d
 	return res, cfg.plan(ctx, res, base, desired, cfg.liveObjects(h), opts.DeployOptions, dopts)
 }
 
-// DiffRollback shows what `rollback NAME REVISION` would change (revision 0: the one
-// before the latest, as rollback).
-func DiffRollback(ctx context.Context, cfg *Configuration, ns, name string, revision int, dopts DiffOptions) (*DiffResult, error) {
+// DiffRollback shows what `rollback NAME REVISION` would change.
+type DiffRollback struct{ Config *Configuration }
+
+// DiffRollbackOptions configure DiffRollback.Run.
+type DiffRollbackOptions struct {
+	Name, Namespace string
+	// Revision to roll back to (0: the one before the latest, as rollback).
+	Revision int
+	DiffOptions
+}
+
+// Run computes the diff.
+func (a DiffRollback) Run(ctx context.Context, o DiffRollbackOptions) (*DiffResult, error) {
+	cfg, ns, name, revision, dopts := a.Config, o.Namespace, o.Name, o.Revision, o.DiffOptions
 	h, err := cfg.existingHistory(ctx, ns, name)
 	if err != nil {
 		return nil, err
@@ -121,7 +142,19 @@ func DiffRollback(ctx context.Context, cfg *Configuration, ns, name string, revi
 }
 
 // DiffRevisions compares the manifests two revisions recorded; the cluster is not read.
-func DiffRevisions(ctx context.Context, cfg *Configuration, ns, name string, r1, r2 int, dopts DiffOptions) (*DiffResult, error) {
+type DiffRevisions struct{ Config *Configuration }
+
+// DiffRevisionsOptions configure DiffRevisions.Run.
+type DiffRevisionsOptions struct {
+	Name, Namespace string
+	// From and To are the two revisions.
+	From, To int
+	DiffOptions
+}
+
+// Run computes the diff.
+func (d DiffRevisions) Run(ctx context.Context, opts DiffRevisionsOptions) (*DiffResult, error) {
+	cfg, ns, name, r1, r2, dopts := d.Config, opts.Namespace, opts.Name, opts.From, opts.To, opts.DiffOptions
 	h, err := cfg.existingHistory(ctx, ns, name)
 	if err != nil {
 		return nil, err
@@ -189,7 +222,7 @@ func (c *Configuration) plan(ctx context.Context, res *DiffResult, base *release
 			return fmt.Errorf("dry run of the %s: %w", res.To, err)
 		}
 	}
-	o := apply.DiffOptions{Context: dopts.Context, ShowSecrets: dopts.ShowSecrets, FieldManager: c.Apply.FieldManager, LastName: res.From, DesiredName: res.To}
+	o := apply.DiffOptions{Context: dopts.Context, ShowSecrets: dopts.ShowSecrets, FieldManager: c.FieldManager, LastName: res.From, DesiredName: res.To}
 	lastBy, desiredBy := byKey(last), byKey(desired)
 	for _, ch := range cs.Changes {
 		k := keyOf(ch.Object)
@@ -260,8 +293,19 @@ type DriftResult struct {
 
 // Drift compares the live objects of the release's last deployed revision with what
 // that revision applied: each drifted field with the managers that own it now, and each
-// deleted object. Secret values are masked unless showSecrets.
-func Drift(ctx context.Context, cfg *Configuration, ns, name string, showSecrets bool) (*DriftResult, error) {
+// deleted object.
+type Drift struct{ Config *Configuration }
+
+// DriftOptions configure Drift.Run.
+type DriftOptions struct {
+	Name, Namespace string
+	// ShowSecrets shows Secret values instead of masking them.
+	ShowSecrets bool
+}
+
+// Run computes the drift.
+func (a Drift) Run(ctx context.Context, o DriftOptions) (*DriftResult, error) {
+	cfg, ns, name, showSecrets := a.Config, o.Namespace, o.Name, o.ShowSecrets
 	h, err := cfg.existingHistory(ctx, ns, name)
 	if err != nil {
 		return nil, err
@@ -279,13 +323,13 @@ func Drift(ctx context.Context, cfg *Configuration, ns, name string, showSecrets
 		return nil, err
 	}
 	res := &DriftResult{Release: name, Namespace: ns, Revision: r.Revision, Checked: len(applied)}
-	for i, a := range applied {
-		o := apply.ObjMetaOf(a)
+	for i, obj := range applied {
+		o := apply.ObjMetaOf(obj)
 		if lives[i] == nil {
 			res.Objects = append(res.Objects, ObjectDrift{Object: o, Deleted: true})
 			continue
 		}
-		fields := apply.Drift(a, lives[i], cfg.Apply.FieldManager)
+		fields := apply.Drift(obj, lives[i], cfg.FieldManager)
 		if len(fields) == 0 {
 			continue
 		}

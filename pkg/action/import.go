@@ -5,12 +5,14 @@ import (
 	"errors"
 	"fmt"
 
+	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 
 	"github.com/hoist-dev/hoist/pkg/apply"
 	"github.com/hoist-dev/hoist/pkg/helmimport"
+	"github.com/hoist-dev/hoist/pkg/kube"
 	"github.com/hoist-dev/hoist/pkg/release"
 )
 
@@ -36,6 +38,25 @@ type ImportResult struct {
 	Ownership *apply.ChangeSet `json:"-"`
 	// Deleted are the Helm Secrets deleted (DeleteHelmHistory).
 	Deleted []string `json:"deletedHelmSecrets,omitempty"`
+	LockFacts
+}
+
+// HelmRecords reads and deletes Helm's own release records.
+type HelmRecords interface {
+	// Secrets and ConfigMaps list Helm's records of a release in ns.
+	Secrets(ctx context.Context, ns, name string) ([]corev1.Secret, error)
+	ConfigMaps(ctx context.Context, ns, name string) ([]corev1.ConfigMap, error)
+	// Delete removes one record (a ConfigMap when configMap is set).
+	Delete(ctx context.Context, ns, recordName string, configMap bool) error
+	// Namespaced reports whether a kind is namespaced (Helm's records keep objects'
+	// namespaces implicit).
+	Namespaced(gvk schema.GroupVersionKind) (bool, error)
+}
+
+// ImportHelm adopts a release made by Helm 3 or 4 (see Run).
+type ImportHelm struct {
+	Config *Configuration
+	Helm   HelmRecords
 }
 
 // ImportHelm adopts a release made by Helm 3 or 4: it reads Helm's release Secrets
@@ -48,16 +69,17 @@ type ImportResult struct {
 // Everything is read and checked before anything is written: a corrupt or unknown
 // record, a release hoist already has, or a Helm operation in progress stop the import
 // with nothing written. Should writing the records fail, those written are removed.
-func ImportHelm(ctx context.Context, cfg *Configuration, opts ImportHelmOptions) (*ImportResult, error) {
+func (a ImportHelm) Run(ctx context.Context, opts ImportHelmOptions) (*ImportResult, error) {
 	if err := release.ValidateName(opts.Name); err != nil {
 		return nil, err
 	}
 	ns, name := opts.Namespace, opts.Name
-	lock, err := cfg.lock(ctx, ns, name)
+	op, err := a.Config.begin(ctx, ns, name, false)
 	if err != nil {
 		return nil, err
 	}
-	defer lock.Release()
+	defer op.end()
+	cfg, ctx := op.cfg, op.ctx
 	h, err := cfg.history(ctx, ns, name)
 	if err != nil {
 		return nil, err
@@ -65,7 +87,7 @@ func ImportHelm(ctx context.Context, cfg *Configuration, opts ImportHelmOptions)
 	if len(h) > 0 {
 		return nil, fmt.Errorf("release %s in %s already has hoist records (revisions %d to %d); nothing imported", name, ns, h[0].Revision, h[len(h)-1].Revision)
 	}
-	revs, sources, err := readHelmRevisions(ctx, cfg, ns, name)
+	revs, sources, err := a.readHelmRevisions(ctx, ns, name)
 	if err != nil {
 		return nil, err
 	}
@@ -78,7 +100,7 @@ func ImportHelm(ctx context.Context, cfg *Configuration, opts ImportHelmOptions)
 	}
 
 	// Take over the fields of the deployed revision's objects.
-	res := &ImportResult{}
+	res := &ImportResult{LockFacts: op.facts}
 	deployed := release.LastDeployed(revs)
 	if deployed == nil {
 		deployed = latest
@@ -97,25 +119,30 @@ func ImportHelm(ctx context.Context, cfg *Configuration, opts ImportHelmOptions)
 		return res, fmt.Errorf("taking over the fields of Helm revision %d: %w; no hoist record written", deployed.Revision, err)
 	}
 	if cs != nil {
-		cfg.logf("field ownership: %s", cs.Summary())
+		cfg.log().Info("field ownership: "+cs.Summary(), "release", name, "namespace", ns)
 	}
 
 	// Write the records, oldest first; remove them all if one fails.
 	for _, r := range revs {
 		if err := cfg.Storage.Create(ctx, r); err != nil {
 			var cleanup []error
+			cctx, cancel := op.cleanup(0)
 			for _, w := range res.Revisions {
-				if derr := cfg.Storage.Delete(context.WithoutCancel(ctx), ns, name, w.Revision); derr != nil {
+				if derr := cfg.Storage.Delete(cctx, ns, name, w.Revision); derr != nil {
 					cleanup = append(cleanup, derr)
 				}
 			}
+			cancel()
 			return nil, errors.Join(fmt.Errorf("writing the hoist record of Helm revision %d: %w; the records written are removed", r.Revision, err), errors.Join(cleanup...))
 		}
 		res.Revisions = append(res.Revisions, r)
 	}
 	if opts.DeleteHelmHistory {
 		for _, s := range sources {
-			if err := deleteHelmRecord(ctx, cfg, ns, s); err != nil {
+			if err := op.check(); err != nil {
+				return res, fmt.Errorf("the release is imported, but Helm's record %s is not deleted: %w", s.name, err)
+			}
+			if err := a.Helm.Delete(ctx, ns, s.name, s.configMap); err != nil {
 				return res, fmt.Errorf("the release is imported, but deleting Helm's record %s failed: %w", s.name, err)
 			}
 			res.Deleted = append(res.Deleted, s.name)
@@ -131,36 +158,29 @@ type helmSource struct {
 }
 
 // readHelmRevisions reads a Helm release's records: Secrets, else ConfigMaps.
-func readHelmRevisions(ctx context.Context, cfg *Configuration, ns, name string) ([]*release.Release, []helmSource, error) {
-	opts := helmimport.Options{Scope: func(gvk schema.GroupVersionKind) (bool, error) {
-		mp, err := cfg.Clients.Mapper.RESTMapping(gvk.GroupKind(), gvk.Version)
-		if err != nil {
-			return false, err
-		}
-		return mp.Scope.Name() == meta.RESTScopeNameNamespace, nil
-	}}
-	sel := metav1.ListOptions{LabelSelector: helmimport.ListSelector(name)}
-	secrets, err := cfg.Clients.Typed.CoreV1().Secrets(ns).List(ctx, sel)
+func (a ImportHelm) readHelmRevisions(ctx context.Context, ns, name string) ([]*release.Release, []helmSource, error) {
+	opts := helmimport.Options{Scope: a.Helm.Namespaced}
+	secrets, err := a.Helm.Secrets(ctx, ns, name)
 	if err != nil {
 		return nil, nil, fmt.Errorf("reading Helm's records of %s in %s: %w", name, ns, err)
 	}
 	var sources []helmSource
 	var revs []*release.Release
-	if len(secrets.Items) > 0 {
-		revs, err = helmimport.Revisions(secrets.Items, name, opts)
-		for _, s := range secrets.Items {
+	if len(secrets) > 0 {
+		revs, err = helmimport.Revisions(secrets, name, opts)
+		for _, s := range secrets {
 			sources = append(sources, helmSource{name: s.Name})
 		}
 	} else {
-		cms, lerr := cfg.Clients.Typed.CoreV1().ConfigMaps(ns).List(ctx, sel)
+		cms, lerr := a.Helm.ConfigMaps(ctx, ns, name)
 		if lerr != nil {
 			return nil, nil, fmt.Errorf("reading Helm's records of %s in %s: %w", name, ns, lerr)
 		}
-		if len(cms.Items) == 0 {
+		if len(cms) == 0 {
 			return nil, nil, fmt.Errorf("no Helm release %s in %s: no %s* Secrets or ConfigMaps labelled %s", name, ns, helmimport.NamePrefix+name+".v", helmimport.ListSelector(name))
 		}
-		revs, err = helmimport.ConfigMapRevisions(cms.Items, name, opts)
-		for _, c := range cms.Items {
+		revs, err = helmimport.ConfigMapRevisions(cms, name, opts)
+		for _, c := range cms {
 			sources = append(sources, helmSource{name: c.Name, configMap: true})
 		}
 	}
@@ -173,9 +193,40 @@ func readHelmRevisions(ctx context.Context, cfg *Configuration, ns, name string)
 	return revs, sources, nil
 }
 
-func deleteHelmRecord(ctx context.Context, cfg *Configuration, ns string, s helmSource) error {
-	if s.configMap {
-		return cfg.Clients.Typed.CoreV1().ConfigMaps(ns).Delete(ctx, s.name, metav1.DeleteOptions{})
+// KubeHelmRecords are Helm's records in a cluster.
+type KubeHelmRecords struct{ Clients *kube.Clients }
+
+// Secrets implements HelmRecords.
+func (k KubeHelmRecords) Secrets(ctx context.Context, ns, name string) ([]corev1.Secret, error) {
+	l, err := k.Clients.Typed.CoreV1().Secrets(ns).List(ctx, metav1.ListOptions{LabelSelector: helmimport.ListSelector(name)})
+	if err != nil {
+		return nil, err
 	}
-	return cfg.Clients.Typed.CoreV1().Secrets(ns).Delete(ctx, s.name, metav1.DeleteOptions{})
+	return l.Items, nil
+}
+
+// ConfigMaps implements HelmRecords.
+func (k KubeHelmRecords) ConfigMaps(ctx context.Context, ns, name string) ([]corev1.ConfigMap, error) {
+	l, err := k.Clients.Typed.CoreV1().ConfigMaps(ns).List(ctx, metav1.ListOptions{LabelSelector: helmimport.ListSelector(name)})
+	if err != nil {
+		return nil, err
+	}
+	return l.Items, nil
+}
+
+// Delete implements HelmRecords.
+func (k KubeHelmRecords) Delete(ctx context.Context, ns, recordName string, configMap bool) error {
+	if configMap {
+		return k.Clients.Typed.CoreV1().ConfigMaps(ns).Delete(ctx, recordName, metav1.DeleteOptions{})
+	}
+	return k.Clients.Typed.CoreV1().Secrets(ns).Delete(ctx, recordName, metav1.DeleteOptions{})
+}
+
+// Namespaced implements HelmRecords.
+func (k KubeHelmRecords) Namespaced(gvk schema.GroupVersionKind) (bool, error) {
+	mp, err := k.Clients.Mapper.RESTMapping(gvk.GroupKind(), gvk.Version)
+	if err != nil {
+		return false, err
+	}
+	return mp.Scope.Name() == meta.RESTScopeNameNamespace, nil
 }

@@ -5,10 +5,6 @@ import (
 	"errors"
 	"fmt"
 
-	corev1 "k8s.io/api/core/v1"
-	apierrors "k8s.io/apimachinery/pkg/api/errors"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-
 	"github.com/hoist-dev/hoist/pkg/engine"
 	"github.com/hoist-dev/hoist/pkg/release"
 	"github.com/hoist-dev/hoist/pkg/source"
@@ -34,19 +30,24 @@ type InstallOptions struct {
 // Run installs the release: revision 1, or the next revision of a release uninstalled
 // with --keep-history.
 func (a Install) Run(ctx context.Context, opts InstallOptions) (*Result, error) {
-	cfg := a.Config
 	if err := release.ValidateName(opts.Name); err != nil {
 		return nil, err
 	}
-	if opts.DryRun == "client" {
+	opts.DeployOptions = opts.resolved()
+	if opts.DryRun == DryRunClient {
 		return a.render(ctx, opts, 1)
 	}
-	// The namespace must exist before the lock (a Lease in it) can be taken.
-	lock, err := cfg.lockIn(ctx, opts.Namespace, opts.Name, opts.CreateNamespace && opts.DryRun == "")
+	op, err := a.Config.begin(ctx, opts.Namespace, opts.Name, opts.CreateNamespace && opts.DryRun == DryRunNone)
 	if err != nil {
 		return nil, err
 	}
-	defer lock.Release()
+	defer op.end()
+	return a.install(op, opts)
+}
+
+// install runs under the lock op holds.
+func (a Install) install(op *operation, opts InstallOptions) (*Result, error) {
+	cfg, ctx := op.cfg, op.ctx
 	h, err := cfg.history(ctx, opts.Namespace, opts.Name)
 	if err != nil {
 		return nil, err
@@ -65,12 +66,16 @@ func (a Install) Run(ctx context.Context, opts InstallOptions) (*Result, error) 
 	}
 	r := newRecord(cfg, opts.Name, opts.Namespace, revision, opts.Chart, opts.Values, rd, opts.DeployOptions)
 	// A failed install may have applied objects: the new revision prunes those it lacks.
-	d := &deployment{cfg: cfg, rel: r, live: cfg.liveObjects(h), objs: objs, crds: crds, opts: opts.DeployOptions, pending: release.StatusPendingInstall}
+	d := &deployment{op: op, rel: r, live: cfg.liveObjects(h), objs: objs, crds: crds, opts: opts.DeployOptions, pending: release.StatusPendingInstall}
 	d.event.pre, d.event.post = engine.PreInstall, engine.PostInstall
 	res, err := d.run(ctx)
-	if err != nil && opts.Atomic && opts.DryRun == "" && res != nil {
-		cfg.logf("install of %s failed; uninstalling it (--atomic): %v", opts.Name, err)
-		if _, uerr := (Uninstall{Config: cfg}).run(context.WithoutCancel(ctx), opts.Namespace, opts.Name, UninstallOptions{NoHooks: opts.NoHooks, Timeout: opts.timeout()}, false); uerr != nil {
+	if err != nil && opts.Atomic && opts.DryRun == DryRunNone && res != nil && op.lost() == nil {
+		cfg.log().Warn(fmt.Sprintf("install of %s failed; uninstalling it (--atomic): %v", opts.Name, err),
+			"release", opts.Name, "namespace", opts.Namespace, "revision", r.Revision)
+		// The undo runs even after the caller's cancellation, within its own deadline.
+		cctx, cancel := op.cleanup(opts.timeout())
+		defer cancel()
+		if _, uerr := (Uninstall{Config: cfg}).uninstall(cctx, op, UninstallOptions{Name: opts.Name, Namespace: opts.Namespace, NoHooks: opts.NoHooks, Timeout: opts.timeout()}); uerr != nil {
 			return res, errors.Join(err, fmt.Errorf("uninstalling after the failed install: %w", uerr))
 		}
 		res.RolledBack = true
@@ -108,12 +113,3 @@ func newRecord(cfg *Configuration, name, ns string, revision int, f *source.Fetc
 	}
 }
 
-func createNamespace(ctx context.Context, cfg *Configuration, ns string) error {
-	_, err := cfg.Clients.Typed.CoreV1().Namespaces().Create(ctx, &corev1.Namespace{
-		ObjectMeta: metav1.ObjectMeta{Name: ns, Labels: map[string]string{"name": ns}},
-	}, metav1.CreateOptions{})
-	if err != nil && !apierrors.IsAlreadyExists(err) {
-		return fmt.Errorf("creating namespace %s: %w", ns, err)
-	}
-	return nil
-}

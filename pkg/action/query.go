@@ -9,29 +9,52 @@ import (
 	"github.com/hoist-dev/hoist/pkg/release"
 )
 
-// History returns a release's revisions, oldest first, at most max (0: all).
-func History(ctx context.Context, cfg *Configuration, ns, name string, max int) ([]*release.Release, error) {
-	h, err := cfg.existingHistory(ctx, ns, name)
+// History reads a release's revisions.
+type History struct{ Config *Configuration }
+
+// HistoryOptions configure History.Run.
+type HistoryOptions struct {
+	Name, Namespace string
+	// Max is the most revisions returned, the latest ones (0: all).
+	Max int
+}
+
+// Run returns the revisions, oldest first.
+func (a History) Run(ctx context.Context, opts HistoryOptions) ([]*release.Release, error) {
+	h, err := a.Config.existingHistory(ctx, opts.Namespace, opts.Name)
 	if err != nil {
 		return nil, err
 	}
-	if max > 0 && len(h) > max {
-		h = h[len(h)-max:]
+	if opts.Max > 0 && len(h) > opts.Max {
+		h = h[len(h)-opts.Max:]
 	}
 	return h, nil
 }
 
-// Get returns one revision (0: the latest).
-func Get(ctx context.Context, cfg *Configuration, ns, name string, revision int) (*release.Release, error) {
-	if revision > 0 {
-		return cfg.Storage.Get(ctx, ns, name, revision)
+// Get reads one revision of a release.
+type Get struct{ Config *Configuration }
+
+// GetOptions configure Get.Run.
+type GetOptions struct {
+	Name, Namespace string
+	// Revision to read (0: the latest).
+	Revision int
+}
+
+// Run returns the revision.
+func (a Get) Run(ctx context.Context, opts GetOptions) (*release.Release, error) {
+	if opts.Revision > 0 {
+		return a.Config.Storage.Get(ctx, opts.Namespace, opts.Name, opts.Revision)
 	}
-	h, err := cfg.existingHistory(ctx, ns, name)
+	h, err := a.Config.existingHistory(ctx, opts.Namespace, opts.Name)
 	if err != nil {
 		return nil, err
 	}
 	return release.Latest(h), nil
 }
+
+// List lists releases.
+type List struct{ Config *Configuration }
 
 // ListOptions filters List.
 type ListOptions struct {
@@ -48,8 +71,9 @@ type ListOptions struct {
 	Selector map[string]string
 }
 
-// List returns the latest revision of each release, sorted by namespace and name.
-func List(ctx context.Context, cfg *Configuration, opts ListOptions) ([]*release.Release, error) {
+// Run returns the latest revision of each release, sorted by namespace and name.
+func (a List) Run(ctx context.Context, opts ListOptions) ([]*release.Release, error) {
+	cfg := a.Config
 	ns := opts.Namespace
 	if opts.AllNamespaces {
 		ns = ""

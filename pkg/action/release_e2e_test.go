@@ -3,6 +3,7 @@ package action
 import (
 	"bytes"
 	"context"
+	"log/slog"
 	"errors"
 	"strings"
 	"testing"
@@ -32,9 +33,8 @@ func e2eConfig(t *testing.T) (*Configuration, string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg := NewConfiguration(clients, "e2e-"+t.Name())
 	var log bytes.Buffer
-	cfg.Log = &log
+	cfg := NewConfiguration(clients, "e2e-"+t.Name(), slog.New(slog.NewTextHandler(&log, nil)))
 	t.Cleanup(func() {
 		if t.Failed() {
 			t.Logf("operation log:\n%s", log.String())
@@ -58,7 +58,7 @@ func TestE2EReleaseLifecycle(t *testing.T) {
 	cfg, ns := e2eConfig(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
-	cs := cfg.Clients.Typed
+	cs := clientsOf(cfg).Typed
 	wait := DeployOptions{Wait: true, WaitForJobs: true, Timeout: 90 * time.Second, HistoryMax: 10}
 
 	t.Run("install", func(t *testing.T) {
@@ -122,7 +122,7 @@ func TestE2EReleaseLifecycle(t *testing.T) {
 		if _, err := cs.CoreV1().ConfigMaps(ns).Get(ctx, "life-kept", metav1.GetOptions{}); err != nil {
 			t.Fatalf("life-kept has resource-policy keep and must stay: %v", err)
 		}
-		h, err := History(ctx, cfg, ns, "life", 0)
+		h, err := History{Config: cfg}.Run(ctx, HistoryOptions{Name: "life", Namespace: ns, Max: 0})
 		if err != nil || len(h) != 3 || h[0].Status != release.StatusSuperseded || h[1].Status != release.StatusSuperseded || h[2].Status != release.StatusDeployed {
 			t.Fatalf("history after upgrades: %v %v", err, statuses(h))
 		}
@@ -161,7 +161,7 @@ func TestE2EReleaseLifecycle(t *testing.T) {
 		if !strings.Contains(err.Error(), "life-app") {
 			t.Fatalf("the error should name the object that failed: %v", err)
 		}
-		h, _ := History(ctx, cfg, ns, "life", 0)
+		h, _ := History{Config: cfg}.Run(ctx, HistoryOptions{Name: "life", Namespace: ns, Max: 0})
 		last := h[len(h)-1]
 		if last.Status != release.StatusDeployed || !strings.Contains(last.Description, "Rollback to 4") {
 			t.Fatalf("after atomic rollback: %v, last %q", statuses(h), last.Description)
@@ -174,7 +174,7 @@ func TestE2EReleaseLifecycle(t *testing.T) {
 
 	t.Run("interrupted operation is taken over", func(t *testing.T) {
 		// Simulate a killed upgrade: a pending revision and an expired lease.
-		h, _ := History(ctx, cfg, ns, "life", 0)
+		h, _ := History{Config: cfg}.Run(ctx, HistoryOptions{Name: "life", Namespace: ns, Max: 0})
 		pending := *h[len(h)-1]
 		pending.Revision++
 		pending.SetStatus(release.StatusPendingUpgrade, "Operation in progress")
@@ -199,7 +199,7 @@ func TestE2EReleaseLifecycle(t *testing.T) {
 	})
 
 	t.Run("uninstall keeping history", func(t *testing.T) {
-		if _, err := (Uninstall{Config: cfg}).Run(ctx, ns, "life", UninstallOptions{KeepHistory: true, Wait: true, Timeout: time.Minute}); err != nil {
+		if _, err := (Uninstall{Config: cfg}).Run(ctx, UninstallOptions{Name: "life", Namespace: ns, KeepHistory: true, Wait: true, Timeout: time.Minute}); err != nil {
 			t.Fatal(err)
 		}
 		if _, err := cs.AppsV1().Deployments(ns).Get(ctx, "life-app", metav1.GetOptions{}); !apierrors.IsNotFound(err) {
@@ -208,7 +208,7 @@ func TestE2EReleaseLifecycle(t *testing.T) {
 		if _, err := cs.CoreV1().ConfigMaps(ns).Get(ctx, "life-kept", metav1.GetOptions{}); err != nil {
 			t.Fatalf("kept configmap must survive uninstall: %v", err)
 		}
-		r, err := Get(ctx, cfg, ns, "life", 0)
+		r, err := Get{Config: cfg}.Run(ctx, GetOptions{Name: "life", Namespace: ns})
 		if err != nil || r.Status != release.StatusUninstalled {
 			t.Fatalf("latest after uninstall: %v %v", r, err)
 		}
@@ -221,4 +221,16 @@ func statuses(h []*release.Release) []string {
 		out = append(out, string(r.Status))
 	}
 	return out
+}
+
+// clientsOf are the clients a Configuration made by NewConfiguration works with.
+func clientsOf(cfg *Configuration) *kube.Clients { return cfg.Hooks.(*KubeHooks).Clients }
+
+// releaseTest runs ReleaseTest and returns the tested revision.
+func releaseTest(ctx context.Context, cfg *Configuration, ns, name string, timeout time.Duration) (*release.Release, error) {
+	res, err := ReleaseTest{Config: cfg}.Run(ctx, ReleaseTestOptions{Name: name, Namespace: ns, Timeout: timeout})
+	if res == nil {
+		return nil, err
+	}
+	return res.Release, err
 }

@@ -46,7 +46,7 @@ func moreE2E(t *testing.T) (*Configuration, string, *testenv.Env) {
 	t.Helper()
 	cfg, ns := e2eConfig(t)
 	env := testenv.Require(t)
-	cs := cfg.Clients.Typed
+	cs := clientsOf(cfg).Typed
 	t.Cleanup(func() {
 		if os.Getenv("HOIST_E2E_KEEP") == "1" {
 			return
@@ -82,7 +82,7 @@ func steps(t *testing.T) func(name string, f func(t *testing.T)) {
 
 func historyStatuses(t *testing.T, ctx context.Context, cfg *Configuration, ns, name string) []string {
 	t.Helper()
-	h, err := History(ctx, cfg, ns, name, 0)
+	h, err := History{Config: cfg}.Run(ctx, HistoryOptions{Name: name, Namespace: ns, Max: 0})
 	if err != nil {
 		t.Fatalf("history of %s: %v", name, err)
 	}
@@ -181,7 +181,7 @@ func TestE2EFailedRolloutWithoutAtomic(t *testing.T) {
 	cfg, ns, _ := moreE2E(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
-	cs := cfg.Clients.Typed
+	cs := clientsOf(cfg).Typed
 	step := steps(t)
 	const name = "fail"
 	chart := fetchLocal(t, rolloutChart)
@@ -268,7 +268,7 @@ func TestE2EImmutableSelector(t *testing.T) {
 	cfg, ns, _ := moreE2E(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
-	cs := cfg.Clients.Typed
+	cs := clientsOf(cfg).Typed
 	step := steps(t)
 	const name = "imm"
 	chart := fetchLocal(t, rolloutChart)
@@ -356,7 +356,7 @@ func TestE2EHooksEveryKind(t *testing.T) {
 	cfg, ns, _ := moreE2E(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
-	cs := cfg.Clients.Typed
+	cs := clientsOf(cfg).Typed
 	step := steps(t)
 	const name = "hk"
 	chart := fetchLocal(t, hooksAllChart)
@@ -439,7 +439,7 @@ func TestE2EHooksEveryKind(t *testing.T) {
 	})
 
 	step("release test passes and is recorded", func(t *testing.T) {
-		r, err := ReleaseTest{Config: cfg}.Run(ctx, ns, name, 60*time.Second)
+		r, err := releaseTest(ctx, cfg, ns, name, 60*time.Second)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -524,7 +524,7 @@ func TestE2EHooksEveryKind(t *testing.T) {
 		if _, err := (Upgrade{Config: cfg}).Run(ctx, UpgradeOptions{Name: name, Namespace: ns, Chart: chart, Values: map[string]any{"message": "four", "failingTest": true}, DeployOptions: wait}); err != nil {
 			t.Fatal(err)
 		}
-		r, err := ReleaseTest{Config: cfg}.Run(ctx, ns, name, 30*time.Second)
+		r, err := releaseTest(ctx, cfg, ns, name, 30*time.Second)
 		if err == nil {
 			t.Fatal("the release test should fail")
 		}
@@ -580,7 +580,7 @@ func TestE2EHooksEveryKind(t *testing.T) {
 	})
 
 	step("uninstall runs pre-delete, deletes, then post-delete", func(t *testing.T) {
-		if _, err := (Uninstall{Config: cfg}).Run(ctx, ns, name, UninstallOptions{Wait: true, Timeout: 60 * time.Second}); err != nil {
+		if _, err := (Uninstall{Config: cfg}).Run(ctx, UninstallOptions{Name: name, Namespace: ns, Wait: true, Timeout: 60 * time.Second}); err != nil {
 			t.Fatal(err)
 		}
 		inOrder(t, "pre-delete", "post-delete")
@@ -601,7 +601,7 @@ func TestE2EBigRecord(t *testing.T) {
 	cfg, ns, _ := moreE2E(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
-	cs := cfg.Clients.Typed
+	cs := clientsOf(cfg).Typed
 	step := steps(t)
 	const name = "big"
 	chart := fetchLocal(t, bigRecordChart)
@@ -680,7 +680,7 @@ func TestE2EBigRecord(t *testing.T) {
 	})
 
 	step("history", func(t *testing.T) {
-		h, err := History(ctx, cfg, ns, name, 0)
+		h, err := History{Config: cfg}.Run(ctx, HistoryOptions{Name: name, Namespace: ns, Max: 0})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -739,7 +739,7 @@ func TestE2ENonAdmin(t *testing.T) {
 	admin, ns, env := moreE2E(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	acs := admin.Clients.Typed
+	acs := clientsOf(admin).Typed
 	step := steps(t)
 	chart := fetchLocal(t, rolloutChart)
 
@@ -751,7 +751,7 @@ func TestE2ENonAdmin(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	user := NewConfiguration(clients, "e2e-user")
+	user := NewConfiguration(clients, "e2e-user", nil)
 	grant := func(t *testing.T, role string, rules ...rbacv1.PolicyRule) {
 		t.Helper()
 		if _, err := acs.RbacV1().Roles(ns).Create(ctx, &rbacv1.Role{ObjectMeta: metav1.ObjectMeta{Name: role}, Rules: rules}, metav1.CreateOptions{}); err != nil {
@@ -891,7 +891,7 @@ func TestE2EConformanceUpgrade(t *testing.T) {
 	cfg, ns, _ := moreE2E(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
-	cs := cfg.Clients.Typed
+	cs := clientsOf(cfg).Typed
 	step := steps(t)
 	const name = "podinfo"
 	wait := DeployOptions{Wait: true, Timeout: 90 * time.Second, HistoryMax: 10}
@@ -943,7 +943,7 @@ func TestE2EConformanceUpgrade(t *testing.T) {
 			t.Fatalf("image %s replicas %d", img, n)
 		}
 		deploymentReady(t, ctx, cs, ns, name, 2)
-		h, err := History(ctx, cfg, ns, name, 0)
+		h, err := History{Config: cfg}.Run(ctx, HistoryOptions{Name: name, Namespace: ns, Max: 0})
 		if err != nil || len(h) != 2 {
 			t.Fatalf("history: %v", err)
 		}
@@ -961,7 +961,7 @@ func TestE2EConformanceUpgrade(t *testing.T) {
 			t.Fatalf("image %s replicas %d", img, n)
 		}
 		deploymentReady(t, ctx, cs, ns, name, 1)
-		r, err := Get(ctx, cfg, ns, name, 0)
+		r, err := Get{Config: cfg}.Run(ctx, GetOptions{Name: name, Namespace: ns})
 		if err != nil || r.Revision != 3 || r.Chart.Metadata.Version != "6.14.1" {
 			t.Fatalf("latest: %v %+v", err, r)
 		}
@@ -976,7 +976,7 @@ func TestE2EBadInput(t *testing.T) {
 	cfg, ns, env := moreE2E(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
-	cs := cfg.Clients.Typed
+	cs := clientsOf(cfg).Typed
 	step := steps(t)
 	const name = "bad"
 	chart := fetchLocal(t, rolloutChart)
@@ -1100,7 +1100,7 @@ func TestE2EBadInput(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		second := NewConfiguration(clients, "e2e-second-operator")
+		second := NewConfiguration(clients, "e2e-second-operator", nil)
 		holder := cfg.Locker.(*storage.LeaseLocker).Identity
 		var wg sync.WaitGroup
 		var firstErr error
@@ -1189,7 +1189,7 @@ func TestE2EKilledCLI(t *testing.T) {
 	cfg, ns, env := moreE2E(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
 	defer cancel()
-	cs := cfg.Clients.Typed
+	cs := clientsOf(cfg).Typed
 	step := steps(t)
 	const name = "killed"
 	chartDir, err := filepath.Abs(rolloutChart)

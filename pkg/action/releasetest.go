@@ -12,28 +12,51 @@ import (
 // ReleaseTest runs a release's test hooks (helm.sh/hook: test).
 type ReleaseTest struct{ Config *Configuration }
 
-// Run runs the test hooks of the latest deployed revision and records their outcome.
-func (a ReleaseTest) Run(ctx context.Context, ns, name string, timeout time.Duration) (*release.Release, error) {
-	cfg := a.Config
-	lock, err := cfg.lock(ctx, ns, name)
+// ReleaseTestOptions configures ReleaseTest.Run.
+type ReleaseTestOptions struct {
+	Name      string
+	Namespace string
+	// Timeout bounds each test hook (default 5 minutes).
+	Timeout time.Duration
+}
+
+// ReleaseTestResult is the tested revision, its hooks' last runs recorded.
+type ReleaseTestResult struct {
+	Release *release.Release
+	LockFacts
+}
+
+// Run runs the test hooks of the latest deployed revision and records their outcome;
+// a failed test is the error returned, with the result.
+func (a ReleaseTest) Run(ctx context.Context, opts ReleaseTestOptions) (*ReleaseTestResult, error) {
+	op, err := a.Config.begin(ctx, opts.Namespace, opts.Name, false)
 	if err != nil {
 		return nil, err
 	}
-	defer lock.Release()
-	h, err := cfg.history(ctx, ns, name)
+	defer op.end()
+	cfg, ctx := op.cfg, op.ctx
+	h, err := cfg.history(ctx, opts.Namespace, opts.Name)
 	if err != nil {
 		return nil, err
 	}
 	r := release.LastDeployed(h)
 	if r == nil {
-		return nil, fmt.Errorf("release %s in %s has no deployed revision to test", name, ns)
+		return nil, fmt.Errorf("release %s in %s has no deployed revision to test", opts.Name, opts.Namespace)
 	}
+	timeout := opts.Timeout
 	if timeout <= 0 {
 		timeout = 5 * time.Minute
 	}
+	res := &ReleaseTestResult{Release: r, LockFacts: op.facts}
 	runErr := cfg.runHooks(ctx, r, engine.Test, timeout)
-	if err := cfg.Storage.Update(context.WithoutCancel(ctx), r); err != nil {
-		return r, fmt.Errorf("recording test results of %s: %w", r.Key(), err)
+	if lost := op.lost(); lost != nil {
+		return res, fmt.Errorf("testing %s: %w; the results are not recorded", r.Key(), lost)
 	}
-	return r, runErr
+	// Recorded even after the caller's cancellation, within a bounded time.
+	cctx, cancel := op.cleanup(0)
+	defer cancel()
+	if err := cfg.Storage.Update(cctx, r); err != nil {
+		return res, fmt.Errorf("recording test results of %s: %w", r.Key(), err)
+	}
+	return res, runErr
 }

@@ -22,12 +22,13 @@ type RollbackOptions struct {
 
 // Run rolls back.
 func (a Rollback) Run(ctx context.Context, opts RollbackOptions) (*Result, error) {
-	cfg := a.Config
-	lock, err := cfg.lock(ctx, opts.Namespace, opts.Name)
+	opts.DeployOptions = opts.resolved()
+	op, err := a.Config.begin(ctx, opts.Namespace, opts.Name, false)
 	if err != nil {
 		return nil, err
 	}
-	defer lock.Release()
+	defer op.end()
+	cfg, ctx := op.cfg, op.ctx
 	h, err := cfg.existingHistory(ctx, opts.Namespace, opts.Name)
 	if err != nil {
 		return nil, err
@@ -42,13 +43,13 @@ func (a Rollback) Run(ctx context.Context, opts RollbackOptions) (*Result, error
 	if err != nil {
 		return nil, err
 	}
-	return a.rollback(ctx, latest, to, opts)
+	return a.rollback(ctx, op, to, opts)
 }
 
 // rollback makes revision latest+1 from the target revision's chart, values and
 // manifest, and rolls it out.
-func (a Rollback) rollback(ctx context.Context, latest, to *release.Release, opts RollbackOptions) (*Result, error) {
-	cfg := a.Config
+func (a Rollback) rollback(ctx context.Context, op *operation, to *release.Release, opts RollbackOptions) (*Result, error) {
+	cfg := op.cfg
 	h, err := cfg.history(ctx, to.Namespace, to.Name)
 	if err != nil {
 		return nil, err
@@ -67,7 +68,7 @@ func (a Rollback) rollback(ctx context.Context, latest, to *release.Release, opt
 	if opts.Description == "" {
 		opts.Description = fmt.Sprintf("Rollback to %d", to.Revision)
 	}
-	d := &deployment{cfg: cfg, rel: r, live: cfg.liveObjects(h), objs: objs, opts: opts.DeployOptions, pending: release.StatusPendingRollback}
+	d := &deployment{op: op, rel: r, live: cfg.liveObjects(h), objs: objs, opts: opts.DeployOptions, pending: release.StatusPendingRollback}
 	d.event.pre, d.event.post = engine.PreRollback, engine.PostRollback
 	return d.run(ctx)
 }

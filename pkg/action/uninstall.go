@@ -15,6 +15,8 @@ type Uninstall struct{ Config *Configuration }
 
 // UninstallOptions configures Uninstall.Run.
 type UninstallOptions struct {
+	Name        string
+	Namespace   string
 	KeepHistory bool
 	NoHooks     bool
 	Wait        bool
@@ -24,19 +26,19 @@ type UninstallOptions struct {
 }
 
 // Run uninstalls the release.
-func (a Uninstall) Run(ctx context.Context, ns, name string, opts UninstallOptions) (*Result, error) {
-	return a.run(ctx, ns, name, opts, true)
+func (a Uninstall) Run(ctx context.Context, opts UninstallOptions) (*Result, error) {
+	op, err := a.Config.begin(ctx, opts.Namespace, opts.Name, false)
+	if err != nil {
+		return nil, err
+	}
+	defer op.end()
+	return a.uninstall(op.ctx, op, opts)
 }
 
-func (a Uninstall) run(ctx context.Context, ns, name string, opts UninstallOptions, takeLock bool) (*Result, error) {
-	cfg := a.Config
-	if takeLock {
-		lock, err := cfg.lock(ctx, ns, name)
-		if err != nil {
-			return nil, err
-		}
-		defer lock.Release()
-	}
+// uninstall runs under the lock op holds (install --atomic uninstalls under its own).
+func (a Uninstall) uninstall(ctx context.Context, op *operation, opts UninstallOptions) (*Result, error) {
+	cfg := op.cfg
+	ns, name := opts.Namespace, opts.Name
 	h, err := cfg.existingHistory(ctx, ns, name)
 	if err != nil {
 		return nil, err
@@ -45,7 +47,7 @@ func (a Uninstall) run(ctx context.Context, ns, name string, opts UninstallOptio
 	if latest.Status == release.StatusUninstalled && opts.KeepHistory {
 		return nil, fmt.Errorf("release %s in %s is already uninstalled", name, ns)
 	}
-	res := &Result{Release: latest}
+	res := &Result{Release: latest, LockFacts: op.facts}
 	if opts.DryRun {
 		return res, nil
 	}
@@ -60,18 +62,18 @@ func (a Uninstall) run(ctx context.Context, ns, name string, opts UninstallOptio
 		}
 		if !opts.NoHooks {
 			if err := cfg.runHooks(ctx, latest, engine.PreDelete, timeout); err != nil {
-				return res, a.failed(ctx, latest, err)
+				return res, op.recordFailure(latest, "Uninstallation", err)
 			}
 		}
 		objs := cfg.liveObjects(h)
 		cs, err := cfg.Apply.Delete(ctx, objs, apply.DeleteOptions{Owner: owner(latest), Wait: opts.Wait, Timeout: timeout})
 		res.Changes = cs
 		if err != nil {
-			return res, a.failed(ctx, latest, err)
+			return res, op.recordFailure(latest, "Uninstallation", err)
 		}
 		if !opts.NoHooks {
 			if err := cfg.runHooks(ctx, latest, engine.PostDelete, timeout); err != nil {
-				return res, a.failed(ctx, latest, err)
+				return res, op.recordFailure(latest, "Uninstallation", err)
 			}
 		}
 	}
@@ -93,12 +95,6 @@ func (a Uninstall) run(ctx context.Context, ns, name string, opts UninstallOptio
 		return res, fmt.Errorf("recording %s: %w", latest.Key(), err)
 	}
 	return res, nil
-}
-
-func (a Uninstall) failed(ctx context.Context, r *release.Release, err error) error {
-	r.SetStatus(release.StatusFailed, "Uninstallation failed: "+err.Error())
-	_ = a.Config.Storage.Update(context.WithoutCancel(ctx), r)
-	return err
 }
 
 // objectsOf lists a revision's objects: its inventory, else (older records) its manifest.

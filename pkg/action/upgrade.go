@@ -43,59 +43,67 @@ func (a Upgrade) Run(ctx context.Context, opts UpgradeOptions) (*Result, error) 
 	if err := release.ValidateName(opts.Name); err != nil {
 		return nil, err
 	}
-	lock, err := cfg.lockIn(ctx, opts.Namespace, opts.Name, opts.Install && opts.CreateNamespace && opts.DryRun == "")
+	opts.DeployOptions = opts.resolved()
+	op, err := cfg.begin(ctx, opts.Namespace, opts.Name, opts.Install && opts.CreateNamespace && opts.DryRun == DryRunNone)
 	if err != nil {
 		return nil, err
 	}
+	defer op.end()
+	cfg, ctx = op.cfg, op.ctx
 	h, err := cfg.history(ctx, opts.Namespace, opts.Name)
 	if err != nil {
-		lock.Release()
 		return nil, err
 	}
 	latest := release.Latest(h)
 	if latest == nil || latest.Status == release.StatusUninstalled {
-		lock.Release()
 		if !opts.Install {
-			return nil, fmt.Errorf("release %s in %s: not found (use upgrade --install to install it)", opts.Name, opts.Namespace)
+			return nil, fmt.Errorf("release %s in %s: %w (use upgrade --install to install it)", opts.Name, opts.Namespace, ErrReleaseNotFound)
 		}
-		return Install{Config: cfg}.Run(ctx, InstallOptions{
+		in := InstallOptions{
 			Name: opts.Name, Namespace: opts.Namespace, Chart: opts.Chart, Values: opts.Values,
 			CreateNamespace: opts.CreateNamespace, DeployOptions: opts.DeployOptions,
-		})
+		}
+		if opts.DryRun == DryRunClient {
+			return Install{Config: a.Config}.render(ctx, in, 1)
+		}
+		return Install{Config: cfg}.install(op, in)
 	}
-	defer lock.Release()
 	// Helm upgrades a release whose only revisions failed from the latest one.
 	if release.LastDeployed(h) == nil && latest.Status != release.StatusFailed {
 		return nil, fmt.Errorf("release %s in %s: %w", opts.Name, opts.Namespace, ErrNoDeployedRelease)
 	}
 	vals := userValues(opts, latest)
-	rd, objs, crds, err := cfg.renderForCluster(ctx, opts.Chart, opts.Name, opts.Namespace, latest.Revision+1, true, vals, opts.DryRun == "client", opts.PostRenderer)
+	rd, objs, crds, err := cfg.renderForCluster(ctx, opts.Chart, opts.Name, opts.Namespace, latest.Revision+1, true, vals, opts.DryRun == DryRunClient, opts.PostRenderer)
 	if err != nil {
 		return nil, err
 	}
 	r := newRecord(cfg, opts.Name, opts.Namespace, latest.Revision+1, opts.Chart, vals, rd, opts.DeployOptions)
 	r.FirstDeployed = firstDeployed(h, r.FirstDeployed)
-	if opts.DryRun == "client" {
+	if opts.DryRun == DryRunClient {
 		r.SetStatus(release.StatusPendingUpgrade, "Dry run complete")
-		return &Result{Release: r}, nil
+		return &Result{Release: r, LockFacts: op.facts}, nil
 	}
-	d := &deployment{cfg: cfg, rel: r, live: cfg.liveObjects(h), objs: objs, crds: crds, opts: opts.DeployOptions, pending: release.StatusPendingUpgrade}
+	d := &deployment{op: op, rel: r, live: cfg.liveObjects(h), objs: objs, crds: crds, opts: opts.DeployOptions, pending: release.StatusPendingUpgrade}
 	d.event.pre, d.event.post = engine.PreUpgrade, engine.PostUpgrade
 	res, err := d.run(ctx)
-	if err != nil && opts.Atomic && opts.DryRun == "" && res != nil {
+	if err != nil && opts.Atomic && opts.DryRun == DryRunNone && res != nil && op.lost() == nil {
 		target := release.LastDeployed(h)
 		if target == nil {
 			return res, err
 		}
-		cfg.logf("upgrade of %s failed; rolling back to revision %d (--atomic): %v", opts.Name, target.Revision, err)
-		if _, rerr := (Rollback{Config: cfg}).rollback(context.WithoutCancel(ctx), r, target, RollbackOptions{
+		cfg.log().Warn(fmt.Sprintf("upgrade of %s failed; rolling back to revision %d (--atomic): %v", opts.Name, target.Revision, err),
+			"release", opts.Name, "namespace", opts.Namespace, "revision", r.Revision, "rollbackTo", target.Revision)
+		// The rollback runs even after the caller's cancellation, within its own deadline.
+		cctx, cancel := op.cleanup(opts.timeout())
+		defer cancel()
+		if _, rerr := (Rollback{Config: cfg}).rollback(cctx, op, target, RollbackOptions{
 			DeployOptions: DeployOptions{Wait: opts.Wait, WaitForJobs: opts.WaitForJobs, Timeout: opts.Timeout, NoHooks: opts.NoHooks,
 				ForceReplace: opts.ForceReplace, HistoryMax: opts.HistoryMax,
 				Description: fmt.Sprintf("Rollback to %d: upgrade to revision %d failed", target.Revision, r.Revision)},
 		}); rerr != nil {
 			return res, errors.Join(err, fmt.Errorf("rolling back after the failed upgrade: %w", rerr))
 		}
-		res.RolledBack = true
+		res.RolledBack, res.RolledBackTo = true, target.Revision
 	}
 	return res, err
 }

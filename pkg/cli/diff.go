@@ -91,7 +91,7 @@ func newDiffUpgradeCmd(deps Deps, s *settings) *cobra.Command {
 				DeployOptions: action.DeployOptions{SkipCRDs: skipCRDs, TakeOwnership: takeOwnership, ForceReplace: forceReplace, PostRenderer: postRenderer},
 			}
 			rf.apply(&uo)
-			res, err := action.DiffUpgrade(cmd.Context(), cfg, uo, df.opts)
+			res, err := action.DiffUpgrade{Config: cfg}.Run(cmd.Context(), action.DiffUpgradeOptions{Upgrade: uo, DiffOptions: df.opts})
 			if err != nil {
 				return err
 			}
@@ -125,7 +125,7 @@ func newDiffRollbackCmd(s *settings) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			res, err := action.DiffRollback(cmd.Context(), cfg, s.Namespace(), args[0], rev, df.opts)
+			res, err := action.DiffRollback{Config: cfg}.Run(cmd.Context(), action.DiffRollbackOptions{Name: args[0], Namespace: s.Namespace(), Revision: rev, DiffOptions: df.opts})
 			if err != nil {
 				return err
 			}
@@ -157,7 +157,7 @@ func newDiffRevisionCmd(s *settings) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			res, err := action.DiffRevisions(cmd.Context(), cfg, s.Namespace(), args[0], revs[0], revs[1], df.opts)
+			res, err := action.DiffRevisions{Config: cfg}.Run(cmd.Context(), action.DiffRevisionsOptions{Name: args[0], Namespace: s.Namespace(), From: revs[0], To: revs[1], DiffOptions: df.opts})
 			if err != nil {
 				return err
 			}

@@ -109,7 +109,7 @@ func newGetCmd(s *settings) *cobra.Command {
 				if err != nil {
 					return err
 				}
-				r, err := action.Get(cmd.Context(), cfg, s.Namespace(), args[0], revision)
+				r, err := action.Get{Config: cfg}.Run(cmd.Context(), action.GetOptions{Name: args[0], Namespace: s.Namespace(), Revision: revision})
 				if err != nil {
 					return err
 				}

@@ -30,7 +30,7 @@ func newHistoryCmd(s *settings) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			h, err := action.History(cmd.Context(), cfg, s.Namespace(), args[0], max)
+			h, err := action.History{Config: cfg}.Run(cmd.Context(), action.HistoryOptions{Name: args[0], Namespace: s.Namespace(), Max: max})
 			if err != nil {
 				return err
 			}
@@ -79,13 +79,13 @@ upgrade with the same chart and values restores the fields and recreates the obj
 				if revision != 0 {
 					return usageErr(cmd, "--drift compares the last deployed revision; it takes no --revision")
 				}
-				res, err := action.Drift(cmd.Context(), cfg, s.Namespace(), args[0], showSecrets)
+				res, err := action.Drift{Config: cfg}.Run(cmd.Context(), action.DriftOptions{Name: args[0], Namespace: s.Namespace(), ShowSecrets: showSecrets})
 				if err != nil {
 					return err
 				}
 				return output.print(cmd.OutOrStdout(), res, func(t *table) { driftTable(t, res) })
 			}
-			r, err := action.Get(cmd.Context(), cfg, s.Namespace(), args[0], revision)
+			r, err := action.Get{Config: cfg}.Run(cmd.Context(), action.GetOptions{Name: args[0], Namespace: s.Namespace(), Revision: revision})
 			if err != nil {
 				return err
 			}
@@ -176,7 +176,7 @@ func newListCmd(s *settings) *cobra.Command {
 			if showFailed {
 				opts.States = append(opts.States, release.StatusFailed)
 			}
-			rs, err := action.List(cmd.Context(), cfg, opts)
+			rs, err := action.List{Config: cfg}.Run(cmd.Context(), opts)
 			if err != nil {
 				return err
 			}

@@ -47,8 +47,12 @@ are (so Helm still sees the release as it was) unless --delete-helm-history.`,
 			if err != nil {
 				return err
 			}
+			clients, err := s.Clients()
+			if err != nil {
+				return err
+			}
 			opts.Name, opts.Namespace = args[0], s.Namespace()
-			res, err := action.ImportHelm(cmd.Context(), cfg, opts)
+			res, err := action.ImportHelm{Config: cfg, Helm: action.KubeHelmRecords{Clients: clients}}.Run(cmd.Context(), opts)
 			if err != nil {
 				return err
 			}

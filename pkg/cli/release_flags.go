@@ -2,6 +2,7 @@ package cli
 
 import (
 	"fmt"
+	"log/slog"
 	"os"
 	"strings"
 	"time"
@@ -47,19 +48,11 @@ func (d *deployFlags) register(cmd *cobra.Command, withRender bool) {
 // resolve validates the flags into options.
 func (d *deployFlags) resolve() (action.DeployOptions, error) {
 	o := d.opts
-	switch d.dryRun {
-	case "", "client", "server":
-		o.DryRun = d.dryRun
-	case "none", "false":
-		o.DryRun = ""
-	case "true":
-		o.DryRun = "client"
-	default:
-		return o, fmt.Errorf("--dry-run=%s: want client or server", d.dryRun)
+	dr, err := action.ParseDryRun(d.dryRun)
+	if err != nil {
+		return o, err
 	}
-	if o.Atomic {
-		o.Wait = true
-	}
+	o.DryRun = dr
 	for k := range d.labels {
 		if storage.IsSystemLabel(k) {
 			return o, fmt.Errorf("--labels: %q is reserved for the release storage", k)
@@ -85,8 +78,7 @@ func (s *settings) config(cmd *cobra.Command) (*action.Configuration, error) {
 	if err != nil {
 		return nil, err
 	}
-	cfg := action.NewConfiguration(clients, "hoist "+identity())
-	cfg.Log = cmd.ErrOrStderr()
+	cfg := action.NewConfiguration(clients, "hoist "+identity(), slog.New(newMessageHandler(cmd.ErrOrStderr())))
 	cfg.Progress = newProgressPrinter(cmd.ErrOrStderr()).update
 	return cfg, nil
 }

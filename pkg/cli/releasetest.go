@@ -22,8 +22,9 @@ func newReleaseTestCmd(s *settings) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			r, err := action.ReleaseTest{Config: cfg}.Run(cmd.Context(), s.Namespace(), args[0], timeout)
-			if r != nil {
+			res, err := action.ReleaseTest{Config: cfg}.Run(cmd.Context(), action.ReleaseTestOptions{Name: args[0], Namespace: s.Namespace(), Timeout: timeout})
+			if res != nil {
+				r := res.Release
 				t := &table{}
 				t.row("TEST", "PHASE", "STARTED", "COMPLETED")
 				for _, h := range r.Hooks {

@@ -65,7 +65,7 @@ helm.sh/resource-policy: keep and CRDs are left alone) and its history, unless
 				return err
 			}
 			for _, name := range args {
-				res, err := action.Uninstall{Config: cfg}.Run(cmd.Context(), s.Namespace(), name, opts)
+				res, err := action.Uninstall{Config: cfg}.Run(cmd.Context(), withRelease(opts, name, s.Namespace()))
 				if err != nil {
 					return err
 				}
@@ -103,4 +103,10 @@ func optionalRevision(args []string, i int) (int, error) {
 		return 0, nil
 	}
 	return parseRevision(args[i])
+}
+
+// withRelease is opts for one of the releases named on the command line.
+func withRelease(opts action.UninstallOptions, name, ns string) action.UninstallOptions {
+	opts.Name, opts.Namespace = name, ns
+	return opts
 }

@@ -10,6 +10,8 @@ import (
 	"k8s.io/client-go/dynamic"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
+
+	"github.com/hoist-dev/hoist/pkg/kube/fence"
 )
 
 // Flags are the kubectl connection flags, with Helm's names where Helm renames them
@@ -97,6 +99,9 @@ func (f *Flags) Clients() (*Clients, error) {
 // NewClients builds clients from a REST config, with a discovery-backed mapper that
 // refreshes itself when it meets an unknown kind (a CRD the release just created).
 func NewClients(cfg *rest.Config) (*Clients, error) {
+	// Every write made with a lock's context checks the lock first (package fence).
+	cfg = rest.CopyConfig(cfg)
+	cfg.Wrap(fence.Wrap)
 	typed, err := kubernetes.NewForConfig(cfg)
 	if err != nil {
 		return nil, fmt.Errorf("kubernetes client: %w", err)

@@ -97,6 +97,10 @@ type Release struct {
 	Postrender map[string]string `json:"postrender,omitempty"`
 	// Inventory lists the objects the revision applied (what a later revision prunes).
 	Inventory []ObjectRef `json:"inventory,omitempty"`
+
+	// StoredVersion is the storage's version of the record when it was read or written
+	// (a Secret's resourceVersion); an update is conditional on it. Not recorded.
+	StoredVersion string `json:"-"`
 }
 
 // ObjectRef identifies an applied object.

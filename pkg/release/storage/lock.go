@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 
 	coordinationv1 "k8s.io/api/coordination/v1"
@@ -11,12 +12,25 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/utils/ptr"
+
+	"github.com/hoist-dev/hoist/pkg/kube/fence"
 )
 
-// ErrLocked is returned when another live operation holds a release's lock.
-var ErrLocked = errors.New("another operation is in progress on this release")
+// Errors callers branch on.
+var (
+	// ErrLocked is returned when another live operation holds a release's lock.
+	ErrLocked = errors.New("another operation is in progress on this release")
+	// ErrLockLost ends an operation whose lock is no longer its own: another holder took
+	// it over, renewing failed for longer than the lease lives, or this process was paused
+	// past the lease's life. Such an operation must not write again.
+	ErrLockLost = errors.New("lost the release lock")
+	// errLockReleased ends the lock's context once the operation gave the lock up.
+	errLockReleased = errors.New("the release lock was released")
+)
 
-// Lock is a held release lock.
+// Lock is a held release lock. Its Context ends when the lock is lost or released,
+// and every mutating API request made with a context derived from it first checks
+// that the lock is still held (see package fence).
 type Lock struct {
 	// TookOver reports that the previous holder's lease had expired: its operation
 	// crashed or was killed, and the revision it left pending must be marked failed.
@@ -24,12 +38,78 @@ type Lock struct {
 	// PreviousHolder names who held the expired lease.
 	PreviousHolder string
 
+	ctx    context.Context
+	cancel context.CancelCauseFunc
+	// unfenced is ctx without the write check: renewals keep the lock, so they must
+	// not depend on it.
+	unfenced context.Context
+	// ttl is how long the lock lasts after its last renewal (0: for ever, MemoryLocker).
+	ttl time.Duration
+	// clock reads this process's monotonic clock (time.Now keeps a monotonic reading),
+	// which goes on while the process is stopped, unlike a timer it would wait for.
+	clock   func() time.Time
+	mu      sync.Mutex
+	renewed time.Time
+
 	release func()
+}
+
+func newLock(parent context.Context, ttl time.Duration, clock func() time.Time) *Lock {
+	if clock == nil {
+		clock = time.Now
+	}
+	l := &Lock{ttl: ttl, clock: clock, renewed: clock()}
+	// The lock outlives the caller's cancellation: clean-up after Ctrl-C still needs it.
+	ctx, cancel := context.WithCancelCause(context.WithoutCancel(parent))
+	l.ctx, l.cancel, l.unfenced = fence.WithCheck(ctx, l.Check), cancel, ctx
+	return l
+}
+
+// Context ends when the lock is lost (cause wraps ErrLockLost) or released. Mutating
+// requests made with it, or with a context derived from it, fail without being sent
+// once Check fails.
+func (l *Lock) Context() context.Context { return l.ctx }
+
+// Check reports whether the lock is still held: its context has not ended and, by this
+// process's own monotonic clock, its last successful renewal is younger than the
+// lease. A failed check loses the lock for good.
+func (l *Lock) Check() error {
+	if l.ctx.Err() != nil {
+		return context.Cause(l.ctx)
+	}
+	if l.ttl <= 0 {
+		return nil
+	}
+	l.mu.Lock()
+	age := l.clock().Sub(l.renewed)
+	l.mu.Unlock()
+	if age >= l.ttl {
+		l.lose(fmt.Errorf("%w: its last renewal was %s ago and the lease lasts %s (was this process paused?)", ErrLockLost, age.Round(time.Millisecond), l.ttl))
+		return context.Cause(l.ctx)
+	}
+	return nil
+}
+
+// lose ends the lock's context with err (the first cause wins).
+func (l *Lock) lose(err error) { l.cancel(err) }
+
+func (l *Lock) renewedAt(t time.Time) {
+	l.mu.Lock()
+	if t.After(l.renewed) {
+		l.renewed = t
+	}
+	l.mu.Unlock()
 }
 
 // Release gives the lock up (safe to call more than once).
 func (l *Lock) Release() {
-	if l != nil && l.release != nil {
+	if l == nil {
+		return
+	}
+	if l.cancel != nil {
+		l.cancel(errLockReleased)
+	}
+	if l.release != nil {
 		l.release()
 		l.release = nil
 	}
@@ -49,8 +129,12 @@ type LeaseLocker struct {
 	Identity string
 	// Duration is how long a lease lives without renewal (default 30 s).
 	Duration time.Duration
-	// Now is the clock (default time.Now).
+	// Now is the wall clock written into leases and compared with others' (default
+	// time.Now).
 	Now func() time.Time
+	// Monotonic is the clock a held lock measures its own age with (default time.Now,
+	// whose monotonic reading is what counts).
+	Monotonic func() time.Time
 }
 
 // LeaseName is the Lease that locks a release.
@@ -73,6 +157,8 @@ func (l *LeaseLocker) now() time.Time {
 // Lock takes the release's lease, or fails with ErrLocked naming the holder.
 func (l *LeaseLocker) Lock(ctx context.Context, ns, name string) (*Lock, error) {
 	leases := l.Client.CoordinationV1().Leases(ns)
+	lock := newLock(ctx, l.duration(), l.Monotonic)
+	// The lock's age counts from before the request that takes it.
 	now := metav1.NewMicroTime(l.now())
 	secs := int32(l.duration() / time.Second)
 	spec := coordinationv1.LeaseSpec{
@@ -83,7 +169,10 @@ func (l *LeaseLocker) Lock(ctx context.Context, ns, name string) (*Lock, error) 
 		ObjectMeta: metav1.ObjectMeta{Name: LeaseName(name), Namespace: ns, Labels: map[string]string{LabelOwner: ownerValue, LabelName: name}},
 		Spec:       spec,
 	}
-	lock := &Lock{}
+	fail := func(err error) (*Lock, error) {
+		lock.cancel(err)
+		return nil, err
+	}
 	created, err := leases.Create(ctx, lease, metav1.CreateOptions{})
 	switch {
 	case err == nil:
@@ -91,7 +180,7 @@ func (l *LeaseLocker) Lock(ctx context.Context, ns, name string) (*Lock, error) 
 	case apierrors.IsAlreadyExists(err):
 		cur, gerr := leases.Get(ctx, LeaseName(name), metav1.GetOptions{})
 		if gerr != nil {
-			return nil, fmt.Errorf("locking release %s in %s: %w", name, ns, gerr)
+			return fail(fmt.Errorf("locking release %s in %s: %w", name, ns, gerr))
 		}
 		holder := ptr.Deref(cur.Spec.HolderIdentity, "")
 		if holder != "" && !l.expired(cur) {
@@ -99,56 +188,101 @@ func (l *LeaseLocker) Lock(ctx context.Context, ns, name string) (*Lock, error) 
 			if cur.Spec.AcquireTime != nil {
 				since = " since " + cur.Spec.AcquireTime.UTC().Format(time.RFC3339)
 			}
-			return nil, fmt.Errorf("release %s in %s: %w (held by %s%s; it expires %s after its last renewal if that operation died)",
-				name, ns, ErrLocked, holder, since, l.duration())
+			return fail(fmt.Errorf("release %s in %s: %w (held by %s%s; it expires %s after its last renewal if that operation died)",
+				name, ns, ErrLocked, holder, since, l.duration()))
 		}
 		lock.TookOver = holder != ""
 		lock.PreviousHolder = holder
 		cur.Spec = spec
+		// Conditional on the resourceVersion read: of two takers, one wins.
 		if lease, err = leases.Update(ctx, cur, metav1.UpdateOptions{}); err != nil {
 			if apierrors.IsConflict(err) {
-				return nil, fmt.Errorf("release %s in %s: %w (another operation took the lock at the same moment)", name, ns, ErrLocked)
+				return fail(fmt.Errorf("release %s in %s: %w (another operation took the lock at the same moment)", name, ns, ErrLocked))
 			}
-			return nil, fmt.Errorf("locking release %s in %s: %w", name, ns, err)
+			return fail(fmt.Errorf("locking release %s in %s: %w", name, ns, err))
 		}
 	default:
-		return nil, fmt.Errorf("locking release %s in %s: %w", name, ns, err)
+		return fail(fmt.Errorf("locking release %s in %s: %w", name, ns, err))
 	}
 
-	renewCtx, stop := context.WithCancel(context.WithoutCancel(ctx))
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		t := time.NewTicker(l.duration() / 3)
-		defer t.Stop()
-		cur := lease
-		for {
-			select {
-			case <-renewCtx.Done():
-				return
-			case <-t.C:
-				renewed := metav1.NewMicroTime(l.now())
-				cur.Spec.RenewTime = &renewed
-				if next, err := leases.Update(renewCtx, cur, metav1.UpdateOptions{}); err == nil {
-					cur = next
-				} else if fresh, gerr := leases.Get(renewCtx, cur.Name, metav1.GetOptions{}); gerr == nil &&
-					ptr.Deref(fresh.Spec.HolderIdentity, "") == l.Identity {
-					cur = fresh
-				}
-			}
-		}
+		l.renew(lock, leases, lease)
 	}()
 	lock.release = func() {
-		stop()
 		<-done
 		// Delete only our own lease: after a long stall another holder may have it.
-		cctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 		defer cancel()
 		if cur, err := leases.Get(cctx, LeaseName(name), metav1.GetOptions{}); err == nil && ptr.Deref(cur.Spec.HolderIdentity, "") == l.Identity {
 			_ = leases.Delete(cctx, cur.Name, metav1.DeleteOptions{Preconditions: &metav1.Preconditions{ResourceVersion: &cur.ResourceVersion}})
 		}
 	}
 	return lock, nil
+}
+
+// leaseClient is the part of the Leases client renewal uses.
+type leaseClient interface {
+	Get(ctx context.Context, name string, opts metav1.GetOptions) (*coordinationv1.Lease, error)
+	Update(ctx context.Context, lease *coordinationv1.Lease, opts metav1.UpdateOptions) (*coordinationv1.Lease, error)
+}
+
+// renew renews the lease every third of its duration until the lock ends, and loses
+// the lock when someone else holds the lease, it is gone, or renewing has failed for
+// as long as the lease lives. Renewals are conditional on the resourceVersion last
+// seen, so a renewal never overwrites another holder's lease.
+func (l *LeaseLocker) renew(lock *Lock, leases leaseClient, cur *coordinationv1.Lease) {
+	every := l.duration() / 3
+	t := time.NewTicker(every)
+	defer t.Stop()
+	ctx := lock.unfenced
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		if lock.Check() != nil {
+			return
+		}
+		start := lock.clock()
+		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), every)
+		renewed := metav1.NewMicroTime(l.now())
+		next := cur.DeepCopy()
+		next.Spec.RenewTime = &renewed
+		got, err := leases.Update(rctx, next, metav1.UpdateOptions{})
+		if err == nil {
+			cur = got
+			lock.renewedAt(start)
+			cancel()
+			continue
+		}
+		if apierrors.IsConflict(err) || apierrors.IsNotFound(err) {
+			fresh, gerr := leases.Get(rctx, cur.Name, metav1.GetOptions{})
+			switch {
+			case apierrors.IsNotFound(gerr):
+				lock.lose(fmt.Errorf("%w: its lease %s/%s was deleted", ErrLockLost, cur.Namespace, cur.Name))
+			case gerr != nil:
+				// Transient: Check loses the lock if this lasts as long as the lease.
+			case ptr.Deref(fresh.Spec.HolderIdentity, "") != l.Identity || !sameAcquire(fresh, cur):
+				lock.lose(fmt.Errorf("%w: %s took it over", ErrLockLost, ptr.Deref(fresh.Spec.HolderIdentity, "another operation")))
+			default:
+				// Still ours (an earlier renewal landed but its answer did not): go on from it.
+				cur = fresh
+			}
+		}
+		cancel()
+	}
+}
+
+// sameAcquire reports whether two views of a lease are the same holding: a process
+// that locks the same release twice under one identity holds it twice, not once.
+func sameAcquire(a, b *coordinationv1.Lease) bool {
+	if a.Spec.AcquireTime == nil || b.Spec.AcquireTime == nil {
+		return a.Spec.AcquireTime == b.Spec.AcquireTime
+	}
+	return a.Spec.AcquireTime.Equal(b.Spec.AcquireTime)
 }
 
 func (l *LeaseLocker) expired(lease *coordinationv1.Lease) bool {
@@ -163,18 +297,64 @@ func (l *LeaseLocker) expired(lease *coordinationv1.Lease) bool {
 	return l.now().After(renew.Add(d))
 }
 
-// MemoryLocker is a Locker for tests, within one process.
-type MemoryLocker struct{ held map[string]bool }
+// MemoryLocker is a Locker within one process (tests and fakes); safe for concurrent use.
+type MemoryLocker struct {
+	mu   sync.Mutex
+	held map[string]*Lock
+	// abandoned are locks whose holder "died": the next Lock takes them over.
+	abandoned map[string]string
+}
 
 // Lock implements Locker.
-func (m *MemoryLocker) Lock(_ context.Context, ns, name string) (*Lock, error) {
+func (m *MemoryLocker) Lock(ctx context.Context, ns, name string) (*Lock, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
 	if m.held == nil {
-		m.held = map[string]bool{}
+		m.held = map[string]*Lock{}
 	}
 	k := ns + "/" + name
-	if m.held[k] {
+	if m.held[k] != nil {
 		return nil, fmt.Errorf("release %s in %s: %w", name, ns, ErrLocked)
 	}
-	m.held[k] = true
-	return &Lock{release: func() { delete(m.held, k) }}, nil
+	l := newLock(ctx, 0, nil)
+	if prev, ok := m.abandoned[k]; ok {
+		l.TookOver, l.PreviousHolder = true, prev
+		delete(m.abandoned, k)
+	}
+	m.held[k] = l
+	l.release = func() {
+		m.mu.Lock()
+		defer m.mu.Unlock()
+		if m.held[k] == l {
+			delete(m.held, k)
+		}
+	}
+	return l, nil
+}
+
+// Steal takes a held lock away from its holder, as another process taking over an
+// expired lease does; the holder's lock context ends with ErrLockLost. It reports
+// whether a lock was held.
+func (m *MemoryLocker) Steal(ns, name, by string) bool {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	k := ns + "/" + name
+	l := m.held[k]
+	if l == nil {
+		return false
+	}
+	delete(m.held, k)
+	l.lose(fmt.Errorf("%w: %s took it over", ErrLockLost, by))
+	return true
+}
+
+// Abandon makes the next Lock of the release a take-over from holder, as after a
+// process that held it was killed.
+func (m *MemoryLocker) Abandon(ns, name, holder string) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.abandoned == nil {
+		m.abandoned = map[string]string{}
+	}
+	m.abandoned[ns+"/"+name] = holder
 }

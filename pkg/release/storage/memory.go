@@ -3,32 +3,60 @@ package storage
 import (
 	"context"
 	"fmt"
+	"strconv"
 	"sync"
 
 	"github.com/hoist-dev/hoist/pkg/release"
 )
 
-// Memory is an in-memory Driver for tests. Records are stored encoded, so callers
-// never share state with it.
+// Memory is an in-memory Driver for tests; safe for concurrent use. Records are stored
+// encoded, so callers never share state with it, and versioned like Secrets, so
+// updates are conditional in the same way.
 type Memory struct {
-	mu   sync.Mutex
-	recs map[string][]byte
+	mu      sync.Mutex
+	recs    map[string]memRecord
+	version int
+}
+
+type memRecord struct {
+	data    []byte
+	version string
 }
 
 // NewMemory returns an empty in-memory driver.
-func NewMemory() *Memory { return &Memory{recs: map[string][]byte{}} }
+func NewMemory() *Memory { return &Memory{recs: map[string]memRecord{}} }
 
 func memKey(ns, name string, rev int) string { return fmt.Sprintf("%s/%s/%d", ns, name, rev) }
+
+func (m *Memory) next() string {
+	m.version++
+	return strconv.Itoa(m.version)
+}
+
+func (m *Memory) init() {
+	if m.recs == nil {
+		m.recs = map[string]memRecord{}
+	}
+}
 
 // Get implements Driver.
 func (m *Memory) Get(_ context.Context, ns, name string, rev int) (*release.Release, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	b, ok := m.recs[memKey(ns, name, rev)]
+	rec, ok := m.recs[memKey(ns, name, rev)]
 	if !ok {
 		return nil, fmt.Errorf("%s.v%d in %s: %w", name, rev, ns, ErrNotFound)
 	}
-	return release.Decode(b)
+	return rec.decode()
+}
+
+func (rec memRecord) decode() (*release.Release, error) {
+	r, err := release.Decode(rec.data)
+	if err != nil {
+		return nil, err
+	}
+	r.StoredVersion = rec.version
+	return r, nil
 }
 
 // History implements Driver.
@@ -41,8 +69,8 @@ func (m *Memory) List(_ context.Context, ns string, match func(*release.Release)
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	var out []*release.Release
-	for _, b := range m.recs {
-		r, err := release.Decode(b)
+	for _, rec := range m.recs {
+		r, err := rec.decode()
 		if err != nil {
 			return nil, err
 		}
@@ -62,11 +90,14 @@ func (m *Memory) Create(_ context.Context, r *release.Release) error {
 	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	m.init()
 	k := memKey(r.Namespace, r.Name, r.Revision)
 	if _, ok := m.recs[k]; ok {
 		return fmt.Errorf("%s: %w", r.Key(), ErrExists)
 	}
-	m.recs[k] = b
+	v := m.next()
+	m.recs[k] = memRecord{data: b, version: v}
+	r.StoredVersion = v
 	return nil
 }
 
@@ -79,10 +110,16 @@ func (m *Memory) Update(_ context.Context, r *release.Release) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	k := memKey(r.Namespace, r.Name, r.Revision)
-	if _, ok := m.recs[k]; !ok {
+	old, ok := m.recs[k]
+	if !ok {
 		return fmt.Errorf("%s: %w", r.Key(), ErrNotFound)
 	}
-	m.recs[k] = b
+	if r.StoredVersion != old.version {
+		return fmt.Errorf("updating release %s: %w (by another writer)", r.Key(), ErrConflict)
+	}
+	v := m.next()
+	m.recs[k] = memRecord{data: b, version: v}
+	r.StoredVersion = v
 	return nil
 }
 

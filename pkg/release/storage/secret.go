@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"time"
 
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -91,6 +92,7 @@ func (s *Secrets) decode(ctx context.Context, sec *corev1.Secret) (*release.Rele
 	if err != nil {
 		return nil, fmt.Errorf("release record %s/%s: %w", sec.Namespace, sec.Name, err)
 	}
+	r.StoredVersion = sec.ResourceVersion
 	return r, nil
 }
 
@@ -141,18 +143,21 @@ func (s *Secrets) Create(ctx context.Context, r *release.Release) error {
 	if err := s.createChunks(ctx, r, chunks); err != nil {
 		return err
 	}
-	if _, err := cs.Create(ctx, sec, metav1.CreateOptions{}); err != nil {
-		s.deleteChunks(r.Namespace, chunks)
+	created, err := cs.Create(ctx, sec, metav1.CreateOptions{})
+	if err != nil {
+		s.deleteChunks(ctx, r.Namespace, chunks)
 		if apierrors.IsAlreadyExists(err) {
 			return fmt.Errorf("%s: %w", r.Key(), ErrExists)
 		}
 		return fmt.Errorf("storing release %s: %w", r.Key(), err)
 	}
+	r.StoredVersion = created.ResourceVersion
 	return nil
 }
 
 // Update implements Driver: new parts are written before the record Secret switches
-// to them, and the old parts are removed after.
+// to them, and the old parts are removed after. The switch is conditional on the
+// resourceVersion r was read as, so a writer never overwrites a change it did not see.
 func (s *Secrets) Update(ctx context.Context, r *release.Release) error {
 	cs := s.Client.CoreV1().Secrets(r.Namespace)
 	old, err := cs.Get(ctx, SecretName(r.Name, r.Revision), metav1.GetOptions{})
@@ -162,6 +167,9 @@ func (s *Secrets) Update(ctx context.Context, r *release.Release) error {
 	if err != nil {
 		return fmt.Errorf("reading release %s: %w", r.Key(), err)
 	}
+	if old.ResourceVersion != r.StoredVersion {
+		return fmt.Errorf("updating release %s: %w (by another writer)", r.Key(), ErrConflict)
+	}
 	sec, chunks, err := s.build(r)
 	if err != nil {
 		return err
@@ -169,11 +177,16 @@ func (s *Secrets) Update(ctx context.Context, r *release.Release) error {
 	if err := s.createChunks(ctx, r, chunks); err != nil {
 		return err
 	}
-	sec.ResourceVersion = old.ResourceVersion
-	if _, err := cs.Update(ctx, sec, metav1.UpdateOptions{}); err != nil {
-		s.deleteChunks(r.Namespace, chunks)
+	sec.ResourceVersion = r.StoredVersion
+	updated, err := cs.Update(ctx, sec, metav1.UpdateOptions{})
+	if err != nil {
+		s.deleteChunks(ctx, r.Namespace, unshared(chunks, old))
+		if apierrors.IsConflict(err) {
+			return fmt.Errorf("updating release %s: %w (by another writer)", r.Key(), ErrConflict)
+		}
 		return fmt.Errorf("updating release %s: %w", r.Key(), err)
 	}
+	r.StoredVersion = updated.ResourceVersion
 	stale := map[string]bool{}
 	for _, n := range splitNames(old.Annotations[annotationChunks]) {
 		stale[n] = true
@@ -182,7 +195,7 @@ func (s *Secrets) Update(ctx context.Context, r *release.Release) error {
 		delete(stale, c.Name)
 	}
 	for n := range stale {
-		_ = cs.Delete(context.WithoutCancel(ctx), n, metav1.DeleteOptions{})
+		_ = cs.Delete(ctx, n, metav1.DeleteOptions{})
 	}
 	return nil
 }
@@ -264,20 +277,37 @@ func (s *Secrets) createChunks(ctx context.Context, r *release.Release, chunks [
 	cs := s.Client.CoreV1().Secrets(r.Namespace)
 	for i, c := range chunks {
 		if _, err := cs.Create(ctx, c, metav1.CreateOptions{}); err != nil && !apierrors.IsAlreadyExists(err) {
-			s.deleteChunks(r.Namespace, chunks[:i])
+			s.deleteChunks(ctx, r.Namespace, chunks[:i])
 			return fmt.Errorf("storing part %d of release %s: %w", i+1, r.Key(), err)
 		}
 	}
 	return nil
 }
 
-func (s *Secrets) deleteChunks(ns string, chunks []*corev1.Secret) {
+// deleteChunks removes parts a failed write left, best effort: a part no record names
+// is harmless garbage, and the write's own error is what the caller reports.
+func (s *Secrets) deleteChunks(ctx context.Context, ns string, chunks []*corev1.Secret) {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	defer cancel()
 	for _, c := range chunks {
-		err := s.Client.CoreV1().Secrets(ns).Delete(context.Background(), c.Name, metav1.DeleteOptions{})
-		if err != nil && !apierrors.IsNotFound(err) {
-			continue
+		_ = s.Client.CoreV1().Secrets(ns).Delete(ctx, c.Name, metav1.DeleteOptions{})
+	}
+}
+
+// unshared are the parts of chunks the old record Secret does not name (content-named
+// parts of an unchanged record are the same Secrets; those must stay).
+func unshared(chunks []*corev1.Secret, old *corev1.Secret) []*corev1.Secret {
+	keep := map[string]bool{}
+	for _, n := range splitNames(old.Annotations[annotationChunks]) {
+		keep[n] = true
+	}
+	var out []*corev1.Secret
+	for _, c := range chunks {
+		if !keep[c.Name] {
+			out = append(out, c)
 		}
 	}
+	return out
 }
 
 func splitNames(s string) []string {
