@@ -56,10 +56,10 @@ type DeployOptions struct {
 	SkipCRDs      bool
 	TakeOwnership bool
 	ForceReplace  bool
-	DryRun      DryRun
-	Description string
-	Labels      map[string]string
-	HistoryMax  int
+	DryRun        DryRun
+	Description   string
+	Labels        map[string]string
+	HistoryMax    int
 	// PostRenderer changes the rendered manifests and hooks (install, upgrade); the
 	// files of a kustomize overlay are recorded in the revision.
 	PostRenderer postrender.PostRenderer

@@ -45,4 +45,3 @@ func (c *Configuration) runHooks(ctx context.Context, r *release.Release, event 
 	}
 	return nil
 }
-

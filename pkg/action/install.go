@@ -112,4 +112,3 @@ func newRecord(cfg *Configuration, name, ns string, revision int, f *source.Fetc
 		Postrender: postrenderRecord(dep.PostRenderer),
 	}
 }
-
