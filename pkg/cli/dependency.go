@@ -11,6 +11,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/hoist-dev/hoist/pkg/action"
 	"github.com/hoist-dev/hoist/pkg/chart/deps"
 )
 
@@ -28,7 +29,7 @@ func (f *dependencyFlags) register(cmd *cobra.Command) {
 // manager builds the dependency manager: OCI with the registry flags, Git and the
 // added chart repositories from the environment.
 func (f *dependencyFlags) manager(d Deps) (*deps.Manager, error) {
-	oc, err := registryClient(&f.rf, d)
+	oc, err := action.NewRegistryClient(registryOptions(&f.rf, d))
 	if err != nil {
 		return nil, err
 	}
