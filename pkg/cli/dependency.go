@@ -2,7 +2,6 @@ package cli
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -26,29 +25,20 @@ func (f *dependencyFlags) register(cmd *cobra.Command) {
 	f.rf.Register(cmd.Flags(), "insecure-skip-tls-verify", true)
 }
 
-// manager builds the dependency manager: OCI with the registry flags, Git and the
-// added chart repositories from the environment.
-func (f *dependencyFlags) manager(d Deps) (*deps.Manager, error) {
-	oc, err := action.NewRegistryClient(registryOptions(&f.rf, d))
-	if err != nil {
-		return nil, err
-	}
-	return &deps.Manager{
-		OCI:   oc,
-		Git:   gitSource(),
-		Repos: repoManager(userAgent(d.Build), 0),
-	}, nil
+// dependencySources are where dependencies come from: OCI with the registry flags, Git and
+// the added chart repositories from the environment.
+func dependencySources(d Deps) action.DependencySources {
+	return action.DependencySources{Git: gitSource(), Repos: repoManager(userAgent(d.Build), 0)}
 }
 
-func (f *dependencyFlags) options() (deps.Options, error) {
-	o := deps.Options{SkipRefresh: f.skipRefresh}
-	t, err := depSourceDateEpoch()
-	o.SourceDateEpoch = t
-	return o, err
+// options are the use cases' options for the chart in dir.
+func (f *dependencyFlags) options(d Deps, dir string) (action.DependencyOptions, error) {
+	t, err := sourceDateEpoch()
+	return action.DependencyOptions{Dir: dir, SkipRefresh: f.skipRefresh, SourceDateEpoch: t, Registry: registryOptions(&f.rf, d)}, err
 }
 
-// depSourceDateEpoch reads SOURCE_DATE_EPOCH (nil when unset).
-func depSourceDateEpoch() (*time.Time, error) {
+// sourceDateEpoch reads SOURCE_DATE_EPOCH (nil when unset).
+func sourceDateEpoch() (*time.Time, error) {
 	s := os.Getenv("SOURCE_DATE_EPOCH")
 	if s == "" {
 		return nil, nil
@@ -107,15 +97,11 @@ Its generated time is SOURCE_DATE_EPOCH when that is set.`,
 }
 
 func runDependencyUpdate(ctx context.Context, out io.Writer, d Deps, f *dependencyFlags, dir string) error {
-	m, err := f.manager(d)
+	opts, err := f.options(d, dir)
 	if err != nil {
 		return err
 	}
-	opts, err := f.options()
-	if err != nil {
-		return err
-	}
-	res, err := m.Update(ctx, dir, opts)
+	res, err := action.DependencyUpdate{DependencySources: dependencySources(d)}.Run(ctx, opts)
 	if err != nil {
 		return err
 	}
@@ -134,19 +120,13 @@ then. Without a lock file it runs an update, as helm does.`,
 		Example: `  hoist dependency build ./charts/web`,
 		Args:    cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			dir := depChartDir(args)
-			m, err := f.manager(d)
+			opts, err := f.options(d, depChartDir(args))
 			if err != nil {
 				return err
 			}
-			opts, err := f.options()
-			if err != nil {
-				return err
-			}
-			res, err := m.Build(cmd.Context(), dir, opts)
-			if errors.Is(err, deps.ErrNoLock) {
+			res, err := action.DependencyBuild{DependencySources: dependencySources(d)}.Run(cmd.Context(), opts)
+			if res.NoLock {
 				fmt.Fprintln(cmd.ErrOrStderr(), "No lock file: updating the dependencies.")
-				res, err = m.Update(cmd.Context(), dir, opts)
 			}
 			if err != nil {
 				return err
@@ -159,7 +139,7 @@ then. Without a lock file it runs an update, as helm does.`,
 	return cmd
 }
 
-func printDependencyResult(out io.Writer, res *deps.Result) {
+func printDependencyResult(out io.Writer, res action.DependencyResult) {
 	for _, l := range res.Dependencies {
 		switch {
 		case l.Archive != "":
