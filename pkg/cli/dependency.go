@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"context"
 	"fmt"
 	"io"
 	"os"
@@ -89,24 +88,20 @@ Its generated time is SOURCE_DATE_EPOCH when that is set.`,
   hoist dep up ./charts/web --plain-http   # an oci:// dependency on a local registry`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return runDependencyUpdate(cmd.Context(), cmd.OutOrStdout(), d, &f, depChartDir(args))
+			opts, err := f.options(d, depChartDir(args))
+			if err != nil {
+				return err
+			}
+			res, err := action.DependencyUpdate{DependencySources: dependencySources(d)}.Run(cmd.Context(), opts)
+			if err != nil {
+				return err
+			}
+			printDependencyResult(cmd.OutOrStdout(), res)
+			return nil
 		},
 	}
 	f.register(cmd)
 	return cmd
-}
-
-func runDependencyUpdate(ctx context.Context, out io.Writer, d Deps, f *dependencyFlags, dir string) error {
-	opts, err := f.options(d, dir)
-	if err != nil {
-		return err
-	}
-	res, err := action.DependencyUpdate{DependencySources: dependencySources(d)}.Run(ctx, opts)
-	if err != nil {
-		return err
-	}
-	printDependencyResult(out, res)
-	return nil
 }
 
 func newDependencyBuildCmd(d Deps) *cobra.Command {
