@@ -282,3 +282,28 @@ func (f *depFetcher) download(ctx context.Context, href string, max int64) ([]by
 	}
 	return b, nil
 }
+
+// DependencyList reports the dependencies of a chart directory and what charts/
+// holds for each, as `helm dependency list` does. It reads only the directory.
+type DependencyList struct{}
+
+// DependencyListOptions configure DependencyList.Run.
+type DependencyListOptions struct {
+	// Dir is the chart directory.
+	Dir string `json:"dir"`
+}
+
+// DependencyListResult is each dependency with its status (deps.StatusOK…), and
+// warnings about what charts/ holds that no dependency asks for.
+type DependencyListResult struct {
+	deps.Listing
+}
+
+// Run lists the dependencies of the chart in opts.Dir.
+func (DependencyList) Run(_ context.Context, opts DependencyListOptions) (DependencyListResult, error) {
+	l, err := deps.List(opts.Dir)
+	if err != nil {
+		return DependencyListResult{}, err
+	}
+	return DependencyListResult{Listing: *l}, nil
+}

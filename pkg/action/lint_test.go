@@ -10,7 +10,7 @@ import (
 func TestLint(t *testing.T) {
 	ctx := context.Background()
 	good := filepath.Join(t.TempDir(), "good")
-	if _, err := Create(good); err != nil {
+	if _, err := (Create{}).Run(ctx, CreateOptions{Dir: good}); err != nil {
 		t.Fatal(err)
 	}
 	bad := writeChart(t, "Bad_Name", "1.0.0")

@@ -10,7 +10,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/hoist-dev/hoist/pkg/action"
-	"github.com/hoist-dev/hoist/pkg/chart/deps"
 )
 
 // dependencyFlags are the flags of `dependency update` and `dependency build`.
@@ -166,7 +165,7 @@ missing, wrong version, misnamed (an archive named after the dependency holds
 another chart), corrupt, invalid version, too many matches.`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			l, err := deps.List(depChartDir(args))
+			l, err := action.DependencyList{}.Run(cmd.Context(), action.DependencyListOptions{Dir: depChartDir(args)})
 			if err != nil {
 				return err
 			}
