@@ -2,9 +2,12 @@ package cli
 
 import (
 	"context"
+	"time"
 
 	"github.com/hoist-dev/hoist/pkg/action"
 	"github.com/hoist-dev/hoist/pkg/source"
+	"github.com/hoist-dev/hoist/pkg/source/git"
+	"github.com/hoist-dev/hoist/pkg/source/repo"
 )
 
 // fetchChart fetches the chart (or kustomize package) a CHART argument names, with
@@ -28,3 +31,29 @@ func chartSourceOptions(raw string, cf chartFlags) action.ChartSourceOptions {
 		NoDigest: cf.RenderOnly,
 	}
 }
+
+// repoManager is the chart repositories of this user: repositories file and cache
+// from the environment (see repo.DefaultOptions).
+func repoManager(userAgent string, timeout time.Duration) *repo.Manager {
+	o := repo.DefaultOptions()
+	o.UserAgent, o.Timeout = userAgent, timeout
+	return repo.NewManager(o)
+}
+
+// gitSource is the Git getter with the environment's defaults (git.DefaultOptions:
+// cache, netrc, SSH keys, agent and known_hosts).
+func gitSource() source.Getter {
+	g, err := git.New(git.DefaultOptions())
+	if err != nil {
+		return failingGetter{err}
+	}
+	return g
+}
+
+// repoSource is the Fetcher's backend for repo/chart references.
+func repoSource() source.Getter { return repoManager("hoist", 0) }
+
+// failingGetter reports, when it is used, why a source backend could not be set up.
+type failingGetter struct{ err error }
+
+func (g failingGetter) Get(context.Context, source.Ref) (*source.Fetched, error) { return nil, g.err }

@@ -23,8 +23,8 @@ func (f *dependencyFlags) register(cmd *cobra.Command) {
 	f.rf.Register(cmd.Flags(), "insecure-skip-tls-verify", true)
 }
 
-// dependencySources are where dependencies come from: OCI with the registry flags, Git and
-// the added chart repositories from the environment.
+// dependencySources are where dependencies come from: Git and the added chart
+// repositories from the environment (OCI is built from the registry options).
 func dependencySources(d Deps) action.DependencySources {
 	return action.DependencySources{Git: gitSource(), Repos: repoManager(userAgent(d.Build), 0)}
 }

@@ -2,7 +2,6 @@ package cli
 
 import (
 	"bufio"
-	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -13,7 +12,6 @@ import (
 	"golang.org/x/term"
 
 	"github.com/hoist-dev/hoist/pkg/action"
-	"github.com/hoist-dev/hoist/pkg/source"
 	"github.com/hoist-dev/hoist/pkg/source/oci"
 )
 
@@ -37,11 +35,6 @@ func userAgent(b BuildInfo) string {
 	}
 	return "hoist/" + b.Version
 }
-
-// failingGetter reports, when it is used, why a source backend could not be set up.
-type failingGetter struct{ err error }
-
-func (g failingGetter) Get(context.Context, source.Ref) (*source.Fetched, error) { return nil, g.err }
 
 func newRegistryCmd(deps Deps) *cobra.Command {
 	cmd := &cobra.Command{

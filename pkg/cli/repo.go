@@ -10,31 +10,8 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/hoist-dev/hoist/pkg/action"
-	"github.com/hoist-dev/hoist/pkg/source"
-	"github.com/hoist-dev/hoist/pkg/source/git"
 	"github.com/hoist-dev/hoist/pkg/source/repo"
 )
-
-// repoManager is the chart repositories of this user: repositories file and cache
-// from the environment (see repo.DefaultOptions).
-func repoManager(userAgent string, timeout time.Duration) *repo.Manager {
-	o := repo.DefaultOptions()
-	o.UserAgent, o.Timeout = userAgent, timeout
-	return repo.NewManager(o)
-}
-
-// gitSource is the Git getter with the environment's defaults (git.DefaultOptions:
-// cache, netrc, SSH keys, agent and known_hosts).
-func gitSource() source.Getter {
-	g, err := git.New(git.DefaultOptions())
-	if err != nil {
-		return failingGetter{err}
-	}
-	return g
-}
-
-// repoSource is the Fetcher's backend for repo/chart references.
-func repoSource() source.Getter { return repoManager("hoist", 0) }
 
 func newRepoCmd(deps Deps) *cobra.Command {
 	cmd := &cobra.Command{
