@@ -1,6 +1,7 @@
 package action
 
 import (
+	"context"
 	"embed"
 	"errors"
 	"fmt"
@@ -16,10 +17,33 @@ var starter embed.FS
 
 var chartNameRE = regexp.MustCompile(`^[a-z0-9]([-a-z0-9]*[a-z0-9])?$`)
 
-// Create writes a new chart named after the last element of dir: a Deployment, Service,
-// ServiceAccount, optional Ingress and HPA, NOTES.txt and a test hook, that lints clean.
-// It refuses to write into an existing non-empty directory.
-func Create(dir string) (string, error) {
+// Create writes a new chart named after the last element of a directory: a
+// Deployment, Service, ServiceAccount, optional Ingress and HPA, NOTES.txt and a test
+// hook, that lints clean.
+type Create struct{}
+
+// CreateOptions configure Create.Run.
+type CreateOptions struct {
+	// Dir is the directory to create; its last element is the chart's name.
+	Dir string `json:"dir"`
+}
+
+// CreateResult is the chart created.
+type CreateResult struct {
+	Name string `json:"name"`
+	Dir  string `json:"dir"`
+}
+
+// Run writes the chart. It refuses to write into an existing non-empty directory.
+func (Create) Run(_ context.Context, opts CreateOptions) (CreateResult, error) {
+	name, err := create(opts.Dir)
+	if err != nil {
+		return CreateResult{}, err
+	}
+	return CreateResult{Name: name, Dir: opts.Dir}, nil
+}
+
+func create(dir string) (string, error) {
 	name := filepath.Base(filepath.Clean(dir))
 	if !chartNameRE.MatchString(name) || len(name) > 53 {
 		return "", fmt.Errorf("chart name %q: use lower-case letters, digits and '-', at most 53 characters", name)

@@ -47,29 +47,39 @@ type LintMessage struct {
 	Message  string   `json:"message"`
 }
 
-// LintOptions configures Lint.
+// LintOptions configure Lint.Run.
 type LintOptions struct {
+	// Charts are the chart directories or archives to lint.
+	Charts []string `json:"charts"`
 	// Values are the user's values (-f, --set…), applied over the chart's defaults.
-	Values    map[string]any
-	Namespace string
+	Values    map[string]any `json:"values,omitempty"`
+	Namespace string         `json:"namespace,omitempty"`
 	// KubeVersion overrides the default Kubernetes version.
-	KubeVersion *engine.KubeVersion
+	KubeVersion *engine.KubeVersion `json:"kubeVersion,omitempty"`
 	// Strict fails on warnings and makes templates fail on missing keys.
-	Strict bool
+	Strict bool `json:"strict,omitempty"`
 	// WithSubcharts lints every subchart too.
-	WithSubcharts        bool
-	SkipSchemaValidation bool
+	WithSubcharts        bool `json:"withSubcharts,omitempty"`
+	SkipSchemaValidation bool `json:"skipSchemaValidation,omitempty"`
 }
 
-// LintResult is the findings for one chart.
-type LintResult struct {
+// LintReport is the findings for one chart.
+type LintReport struct {
 	Chart    string        `json:"chart"`
 	Messages []LintMessage `json:"messages"`
 }
 
-// Failed reports whether the result counts as a failed lint (errors; with strict, also
-// warnings).
-func (r LintResult) Failed(strict bool) bool {
+// LintResult is the reports of every chart linted (subcharts after their parent),
+// and how many failed.
+type LintResult struct {
+	Reports []LintReport `json:"reports"`
+	// Failed counts the reports with errors (with Strict, also warnings).
+	Failed int `json:"failed"`
+}
+
+// Failed reports whether the report counts as a failed lint (errors; with strict,
+// also warnings).
+func (r LintReport) Failed(strict bool) bool {
 	for _, m := range r.Messages {
 		if m.Severity == SeverityError || (strict && m.Severity == SeverityWarning) {
 			return true
@@ -78,15 +88,36 @@ func (r LintResult) Failed(strict bool) bool {
 	return false
 }
 
-// Lint checks a chart directory or archive: Chart.yaml, values and their schema,
-// dependencies, that every template renders, and that each rendered document is valid
-// YAML with a valid name; CRDs under crds/ must be CustomResourceDefinitions.
-func Lint(ctx context.Context, ref string, opts LintOptions) []LintResult {
+// Lint checks charts: Chart.yaml, values and their schema, dependencies, that every
+// template renders, and that each rendered document is valid YAML with a valid name;
+// CRDs under crds/ must be CustomResourceDefinitions.
+type Lint struct{}
+
+// Run lints every chart of opts.Charts. What is wrong with a chart is in its report,
+// not an error: a chart that does not load is a failed report.
+func (Lint) Run(ctx context.Context, opts LintOptions) (LintResult, error) {
+	res := LintResult{Reports: []LintReport{}}
+	for _, ref := range opts.Charts {
+		if err := ctx.Err(); err != nil {
+			return res, err
+		}
+		res.Reports = append(res.Reports, lintRef(ctx, ref, opts)...)
+	}
+	for _, r := range res.Reports {
+		if r.Failed(opts.Strict) {
+			res.Failed++
+		}
+	}
+	return res, nil
+}
+
+// lintRef lints the chart ref names and, with WithSubcharts, its subcharts.
+func lintRef(ctx context.Context, ref string, opts LintOptions) []LintReport {
 	c, err := chart.Load(ref)
 	if err != nil {
-		return []LintResult{{Chart: ref, Messages: []LintMessage{{SeverityError, "Chart.yaml", err.Error()}}}}
+		return []LintReport{{Chart: ref, Messages: []LintMessage{{SeverityError, "Chart.yaml", err.Error()}}}}
 	}
-	results := []LintResult{lintChart(ctx, ref, c, opts)}
+	results := []LintReport{lintChart(ctx, ref, c, opts)}
 	if opts.WithSubcharts {
 		var walk func(parent string, c *chart.Chart)
 		walk = func(parent string, c *chart.Chart) {
@@ -111,15 +142,15 @@ func subValues(v map[string]any, name string) map[string]any {
 }
 
 type linter struct {
-	res LintResult
+	res LintReport
 }
 
 func (l *linter) add(s Severity, p, format string, args ...any) {
 	l.res.Messages = append(l.res.Messages, LintMessage{Severity: s, Path: p, Message: fmt.Sprintf(format, args...)})
 }
 
-func lintChart(ctx context.Context, ref string, c *chart.Chart, opts LintOptions) LintResult {
-	l := &linter{res: LintResult{Chart: ref}}
+func lintChart(ctx context.Context, ref string, c *chart.Chart, opts LintOptions) LintReport {
+	l := &linter{res: LintReport{Chart: ref}}
 	lintMetadata(l, c)
 	if len(c.Templates) == 0 {
 		l.add(SeverityWarning, "templates/", "directory does not exist or holds no templates")

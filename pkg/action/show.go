@@ -2,12 +2,14 @@ package action
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"strings"
 
 	"sigs.k8s.io/yaml"
 
 	"github.com/hoist-dev/hoist/pkg/chart"
+	"github.com/hoist-dev/hoist/pkg/source"
 )
 
 // ShowWhat selects what Show prints.
@@ -22,9 +24,47 @@ const (
 	ShowAll    ShowWhat = "all"
 )
 
-// Show prints a chart's Chart.yaml, values.yaml (as written, comments kept), README
+// ChartFetcher fetches the chart a reference names (ChartSource).
+type ChartFetcher interface {
+	Run(ctx context.Context, opts ChartSourceOptions) (*source.Fetched, error)
+}
+
+// Show shows a chart's Chart.yaml, values.yaml (as written, comments kept), README
 // and CRDs, as `helm show` does.
-func Show(c *chart.Chart, what ShowWhat) (string, error) {
+type Show struct {
+	// Charts fetches the chart; nil means a ChartSource for local charts only.
+	Charts ChartFetcher
+}
+
+// ShowOptions configure Show.Run.
+type ShowOptions struct {
+	// Chart names the chart; it is fetched without a digest, which Show needs not.
+	Chart ChartSourceOptions `json:"chart"`
+	What  ShowWhat           `json:"what"`
+}
+
+// ShowResult is the text to print.
+type ShowResult struct {
+	Output string `json:"output"`
+}
+
+// Run fetches the chart and lays out what opts.What asks for.
+func (a Show) Run(ctx context.Context, opts ShowOptions) (ShowResult, error) {
+	charts := a.Charts
+	if charts == nil {
+		charts = ChartSource{}
+	}
+	co := opts.Chart
+	co.NoDigest = true
+	f, err := charts.Run(ctx, co)
+	if err != nil {
+		return ShowResult{}, err
+	}
+	out, err := show(f.Chart, opts.What)
+	return ShowResult{Output: out}, err
+}
+
+func show(c *chart.Chart, what ShowWhat) (string, error) {
 	var out strings.Builder
 	all := what == ShowAll
 	if what == ShowChart || all {

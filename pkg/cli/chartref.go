@@ -2,35 +2,58 @@ package cli
 
 import (
 	"context"
-	"os"
+	"time"
 
+	"github.com/hoist-dev/hoist/pkg/action"
 	"github.com/hoist-dev/hoist/pkg/source"
+	"github.com/hoist-dev/hoist/pkg/source/git"
+	"github.com/hoist-dev/hoist/pkg/source/repo"
 )
 
-// fetchChart parses a chart reference (oci://, git+…, repo/chart, path) and fetches it.
+// fetchChart fetches the chart (or kustomize package) a CHART argument names, with
+// the chart flags: action.ChartSource over the sources set up from the environment.
 func (s *settings) fetchChart(ctx context.Context, raw string, cf chartFlags) (*source.Fetched, error) {
-	ref, err := source.Parse(raw, cf.Version, func(p string) bool {
-		_, err := os.Stat(p)
-		return err == nil
-	})
-	if err != nil {
-		return nil, err
-	}
-	f := s.fetcher()
-	if cf.RenderOnly {
-		f.Local = source.LocalGetter{NoDigest: true}
-	}
-	if ref.Kind == source.OCI {
-		c, err := registryClient(&cf.Reg, Deps{})
-		if err != nil {
-			return nil, err
-		}
-		f.OCI = c
-	}
-	return f.Fetch(ctx, ref)
+	return s.chartSource().Run(ctx, chartSourceOptions(raw, cf))
 }
 
-// fetcher wires the source backends.
-func (s *settings) fetcher() *source.Fetcher {
-	return &source.Fetcher{Local: source.LocalGetter{}, OCI: ociGetter(), Git: gitSource(), Repo: repoSource()}
+// chartSource fetches charts from the sources set up from the environment.
+func (s *settings) chartSource() action.ChartSource {
+	return action.ChartSource{Git: gitSource(), Repo: repoSource()}
 }
+
+// chartSourceOptions are the options for the CHART argument raw and the chart flags.
+func chartSourceOptions(raw string, cf chartFlags) action.ChartSourceOptions {
+	return action.ChartSourceOptions{
+		Ref:     raw,
+		Version: cf.Version,
+		// settings carry no build info: charts are fetched as plain "hoist".
+		Registry: registryOptions(&cf.Reg, Deps{}),
+		NoDigest: cf.RenderOnly,
+	}
+}
+
+// repoManager is the chart repositories of this user: repositories file and cache
+// from the environment (see repo.DefaultOptions).
+func repoManager(userAgent string, timeout time.Duration) *repo.Manager {
+	o := repo.DefaultOptions()
+	o.UserAgent, o.Timeout = userAgent, timeout
+	return repo.NewManager(o)
+}
+
+// gitSource is the Git getter with the environment's defaults (git.DefaultOptions:
+// cache, netrc, SSH keys, agent and known_hosts).
+func gitSource() source.Getter {
+	g, err := git.New(git.DefaultOptions())
+	if err != nil {
+		return failingGetter{err}
+	}
+	return g
+}
+
+// repoSource is the Fetcher's backend for repo/chart references.
+func repoSource() source.Getter { return repoManager("hoist", 0) }
+
+// failingGetter reports, when it is used, why a source backend could not be set up.
+type failingGetter struct{ err error }
+
+func (g failingGetter) Get(context.Context, source.Ref) (*source.Fetched, error) { return nil, g.err }

@@ -19,11 +19,11 @@ It renders and lints clean; change values.yaml and templates/ to fit your applic
   hoist create charts/api`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			name, err := action.Create(args[0])
+			res, err := action.Create{}.Run(cmd.Context(), action.CreateOptions{Dir: args[0]})
 			if err != nil {
 				return err
 			}
-			_, err = fmt.Fprintf(cmd.OutOrStdout(), "Created chart %s in %s\n", name, args[0])
+			_, err = fmt.Fprintf(cmd.OutOrStdout(), "Created chart %s in %s\n", res.Name, res.Dir)
 			return err
 		},
 	}

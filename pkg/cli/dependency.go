@@ -1,8 +1,6 @@
 package cli
 
 import (
-	"context"
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -11,7 +9,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/hoist-dev/hoist/pkg/chart/deps"
+	"github.com/hoist-dev/hoist/pkg/action"
 )
 
 // dependencyFlags are the flags of `dependency update` and `dependency build`.
@@ -25,29 +23,20 @@ func (f *dependencyFlags) register(cmd *cobra.Command) {
 	f.rf.Register(cmd.Flags(), "insecure-skip-tls-verify", true)
 }
 
-// manager builds the dependency manager: OCI with the registry flags, Git and the
-// added chart repositories from the environment.
-func (f *dependencyFlags) manager(d Deps) (*deps.Manager, error) {
-	oc, err := registryClient(&f.rf, d)
-	if err != nil {
-		return nil, err
-	}
-	return &deps.Manager{
-		OCI:   oc,
-		Git:   gitSource(),
-		Repos: repoManager(userAgent(d.Build), 0),
-	}, nil
+// dependencySources are where dependencies come from: Git and the added chart
+// repositories from the environment (OCI is built from the registry options).
+func dependencySources(d Deps) action.DependencySources {
+	return action.DependencySources{Git: gitSource(), Repos: repoManager(userAgent(d.Build), 0)}
 }
 
-func (f *dependencyFlags) options() (deps.Options, error) {
-	o := deps.Options{SkipRefresh: f.skipRefresh}
-	t, err := depSourceDateEpoch()
-	o.SourceDateEpoch = t
-	return o, err
+// options are the use cases' options for the chart in dir.
+func (f *dependencyFlags) options(d Deps, dir string) (action.DependencyOptions, error) {
+	t, err := sourceDateEpoch()
+	return action.DependencyOptions{Dir: dir, SkipRefresh: f.skipRefresh, SourceDateEpoch: t, Registry: registryOptions(&f.rf, d)}, err
 }
 
-// depSourceDateEpoch reads SOURCE_DATE_EPOCH (nil when unset).
-func depSourceDateEpoch() (*time.Time, error) {
+// sourceDateEpoch reads SOURCE_DATE_EPOCH (nil when unset).
+func sourceDateEpoch() (*time.Time, error) {
 	s := os.Getenv("SOURCE_DATE_EPOCH")
 	if s == "" {
 		return nil, nil
@@ -98,28 +87,20 @@ Its generated time is SOURCE_DATE_EPOCH when that is set.`,
   hoist dep up ./charts/web --plain-http   # an oci:// dependency on a local registry`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return runDependencyUpdate(cmd.Context(), cmd.OutOrStdout(), d, &f, depChartDir(args))
+			opts, err := f.options(d, depChartDir(args))
+			if err != nil {
+				return err
+			}
+			res, err := action.DependencyUpdate{DependencySources: dependencySources(d)}.Run(cmd.Context(), opts)
+			if err != nil {
+				return err
+			}
+			printDependencyResult(cmd.OutOrStdout(), res)
+			return nil
 		},
 	}
 	f.register(cmd)
 	return cmd
-}
-
-func runDependencyUpdate(ctx context.Context, out io.Writer, d Deps, f *dependencyFlags, dir string) error {
-	m, err := f.manager(d)
-	if err != nil {
-		return err
-	}
-	opts, err := f.options()
-	if err != nil {
-		return err
-	}
-	res, err := m.Update(ctx, dir, opts)
-	if err != nil {
-		return err
-	}
-	printDependencyResult(out, res)
-	return nil
 }
 
 func newDependencyBuildCmd(d Deps) *cobra.Command {
@@ -133,19 +114,13 @@ then. Without a lock file it runs an update, as helm does.`,
 		Example: `  hoist dependency build ./charts/web`,
 		Args:    cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			dir := depChartDir(args)
-			m, err := f.manager(d)
+			opts, err := f.options(d, depChartDir(args))
 			if err != nil {
 				return err
 			}
-			opts, err := f.options()
-			if err != nil {
-				return err
-			}
-			res, err := m.Build(cmd.Context(), dir, opts)
-			if errors.Is(err, deps.ErrNoLock) {
+			res, err := action.DependencyBuild{DependencySources: dependencySources(d)}.Run(cmd.Context(), opts)
+			if res.NoLock {
 				fmt.Fprintln(cmd.ErrOrStderr(), "No lock file: updating the dependencies.")
-				res, err = m.Update(cmd.Context(), dir, opts)
 			}
 			if err != nil {
 				return err
@@ -158,7 +133,7 @@ then. Without a lock file it runs an update, as helm does.`,
 	return cmd
 }
 
-func printDependencyResult(out io.Writer, res *deps.Result) {
+func printDependencyResult(out io.Writer, res action.DependencyResult) {
 	for _, l := range res.Dependencies {
 		switch {
 		case l.Archive != "":
@@ -190,7 +165,7 @@ missing, wrong version, misnamed (an archive named after the dependency holds
 another chart), corrupt, invalid version, too many matches.`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			l, err := deps.List(depChartDir(args))
+			l, err := action.DependencyList{}.Run(cmd.Context(), action.DependencyListOptions{Dir: depChartDir(args)})
 			if err != nil {
 				return err
 			}

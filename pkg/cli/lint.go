@@ -26,8 +26,9 @@ warnings) make the command fail.`,
 		Example: `  hoist lint ./charts/web
   hoist lint ./charts/web --strict -f prod.yaml --with-subcharts`,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if len(args) == 0 {
-				args = []string{"."}
+			opts.Charts = args
+			if len(opts.Charts) == 0 {
+				opts.Charts = []string{"."}
 			}
 			if kubeVersion != "" {
 				kv, err := engine.ParseKubeVersion(kubeVersion)
@@ -42,16 +43,11 @@ warnings) make the command fail.`,
 			}
 			opts.Values = userVals
 			opts.Namespace = s.Namespace()
-			var all []action.LintResult
-			for _, ref := range args {
-				all = append(all, action.Lint(cmd.Context(), ref, opts)...)
+			res, err := action.Lint{}.Run(cmd.Context(), opts)
+			if err != nil {
+				return err
 			}
-			failed := 0
-			for _, r := range all {
-				if r.Failed(opts.Strict) {
-					failed++
-				}
-			}
+			all := res.Reports // -o json|yaml prints the reports, as before
 			err = output.print(cmd.OutOrStdout(), all, func(t *table) {
 				for i, r := range all {
 					if i > 0 {
@@ -67,8 +63,8 @@ warnings) make the command fail.`,
 			if err != nil {
 				return err
 			}
-			summary := fmt.Sprintf("%d chart(s) linted, %d chart(s) failed", len(all), failed)
-			if failed > 0 {
+			summary := fmt.Sprintf("%d chart(s) linted, %d chart(s) failed", len(all), res.Failed)
+			if res.Failed > 0 {
 				return fmt.Errorf("%s", summary)
 			}
 			_, err = fmt.Fprintln(cmd.OutOrStdout(), summary)

@@ -2,24 +2,18 @@ package cli
 
 import (
 	"fmt"
-	"os"
-	"path/filepath"
-	"strconv"
-	"time"
 
-	"github.com/Masterminds/semver/v3"
-	"github.com/ProtonMail/go-crypto/openpgp"
 	"github.com/spf13/cobra"
 
-	"github.com/hoist-dev/hoist/pkg/chart"
+	"github.com/hoist-dev/hoist/pkg/action"
 	"github.com/hoist-dev/hoist/pkg/chart/provenance"
-	"github.com/hoist-dev/hoist/pkg/postrender"
 )
 
 func newPackageCmd() *cobra.Command {
-	var version, appVersion, dest string
-	var sign, depUpdate bool
-	var key, keyring, passphraseFile string
+	var (
+		opts           action.PackageOptions
+		passphraseFile string
+	)
 	cmd := &cobra.Command{
 		Use:   "package CHART_DIR|PACKAGE_DIR...",
 		Short: "Package chart or kustomize package directories into reproducible .tgz archives",
@@ -46,157 +40,38 @@ read from --passphrase-file ("-" for standard input) or HOIST_SIGNING_PASSPHRASE
   hoist package ./deploy/overlays/prod -d dist/   # a kustomize package`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			opts := chart.SaveOptions{}
-			var sourceDate time.Time
-			if s := os.Getenv("SOURCE_DATE_EPOCH"); s != "" {
-				n, err := strconv.ParseInt(s, 10, 64)
-				if err != nil {
-					return fmt.Errorf("SOURCE_DATE_EPOCH=%q: want seconds since the epoch", s)
-				}
-				opts.ModTime = time.Unix(n, 0)
-				sourceDate = opts.ModTime
+			epoch, err := sourceDateEpoch()
+			if err != nil {
+				return err
 			}
-			isPkg := make([]bool, len(args))
-			for i, dir := range args {
-				fi, err := os.Stat(dir)
-				if err != nil {
-					return err
+			opts.Dirs, opts.SourceDateEpoch = args, epoch
+			// As hoist dependency update with no flags: default registry options.
+			opts.Dependency = action.DependencyOptions{SourceDateEpoch: epoch, Registry: registryOptions(&registryFlags{}, Deps{})}
+			if passphraseFile != "" {
+				opts.Passphrase = provenance.FilePassphrase(passphraseFile, cmd.InOrStdin())
+			}
+			res, err := action.Package{Dependencies: action.DependencyUpdate{DependencySources: dependencySources(Deps{})}}.Run(cmd.Context(), opts)
+			out := cmd.OutOrStdout()
+			// What was packaged before a failure is reported too.
+			for _, p := range res.Packaged {
+				if p.Dependencies != nil {
+					printDependencyResult(out, *p.Dependencies)
 				}
-				if !fi.IsDir() {
-					return fmt.Errorf("%s is not a directory: hoist package takes chart or kustomize package directories", dir)
-				}
-				if isPkg[i] = postrender.IsPackage(os.DirFS(dir)); isPkg[i] {
-					if err := refuseChartOnlyFlags(dir, map[string]bool{"sign": sign, "dependency-update": depUpdate, "version": version != "", "app-version": appVersion != ""}); err != nil {
-						return err
-					}
+				if p.Archive != "" {
+					fmt.Fprintf(out, "Successfully packaged %s and saved it to: %s\n", p.Kind, p.Archive)
 				}
 			}
-			if version != "" {
-				if _, err := semver.StrictNewVersion(version); err != nil {
-					return fmt.Errorf("--version %q is not a SemVer 2 version: %w", version, err)
-				}
-			}
-			var signer *openpgp.Entity
-			if sign {
-				var pass provenance.PassphraseFunc
-				if passphraseFile != "" {
-					pass = provenance.FilePassphrase(passphraseFile, cmd.InOrStdin())
-				}
-				s, err := provenance.LoadSigner(keyring, key, pass)
-				if err != nil {
-					return fmt.Errorf("--sign: %w", err)
-				}
-				signer = s
-			}
-			for i, dir := range args {
-				if isPkg[i] {
-					p, err := savePackage(dir, dest, sourceDate)
-					if err != nil {
-						return err
-					}
-					fmt.Fprintf(cmd.OutOrStdout(), "Successfully packaged kustomize package and saved it to: %s\n", p)
-					continue
-				}
-				if depUpdate {
-					if err := runDependencyUpdate(cmd.Context(), cmd.OutOrStdout(), Deps{}, &dependencyFlags{}, dir); err != nil {
-						return err
-					}
-				}
-				c, err := chart.LoadDir(dir)
-				if err != nil {
-					return err
-				}
-				if version != "" {
-					c.Metadata.Version = version
-				}
-				if appVersion != "" {
-					c.Metadata.AppVersion = appVersion
-				}
-				p, err := chart.Save(c, dest, opts)
-				if err != nil {
-					return err
-				}
-				fmt.Fprintf(cmd.OutOrStdout(), "Successfully packaged chart and saved it to: %s\n", p)
-				if signer != nil {
-					prov, err := provenance.Sign(p, signer)
-					if err != nil {
-						return err
-					}
-					if err := os.WriteFile(p+".prov", prov, 0o644); err != nil {
-						return err
-					}
-				}
-			}
-			return nil
+			return err
 		},
 	}
 	f := cmd.Flags()
-	f.StringVar(&version, "version", "", "set the chart's version (SemVer 2)")
-	f.StringVar(&appVersion, "app-version", "", "set the chart's appVersion")
-	f.StringVarP(&dest, "destination", "d", ".", "directory to write the archive to")
-	f.BoolVarP(&depUpdate, "dependency-update", "u", false, "update the dependencies from Chart.yaml into charts/ (as hoist dependency update) before packaging")
-	f.BoolVar(&sign, "sign", false, "also write a signed provenance file, NAME-VERSION.tgz.prov")
-	f.StringVar(&key, "key", "", "with --sign, the signing key: a name, e-mail address or key id (default: the keyring's only secret key)")
-	f.StringVar(&keyring, "keyring", provenance.DefaultKeyring(), "with --sign, the keyring holding the secret key")
+	f.StringVar(&opts.Version, "version", "", "set the chart's version (SemVer 2)")
+	f.StringVar(&opts.AppVersion, "app-version", "", "set the chart's appVersion")
+	f.StringVarP(&opts.Destination, "destination", "d", ".", "directory to write the archive to")
+	f.BoolVarP(&opts.DependencyUpdate, "dependency-update", "u", false, "update the dependencies from Chart.yaml into charts/ (as hoist dependency update) before packaging")
+	f.BoolVar(&opts.Sign, "sign", false, "also write a signed provenance file, NAME-VERSION.tgz.prov")
+	f.StringVar(&opts.Key, "key", "", "with --sign, the signing key: a name, e-mail address or key id (default: the keyring's only secret key)")
+	f.StringVar(&opts.Keyring, "keyring", provenance.DefaultKeyring(), "with --sign, the keyring holding the secret key")
 	f.StringVar(&passphraseFile, "passphrase-file", "", `with --sign, a file whose first line is the key's passphrase ("-": standard input); default $`+provenance.PassphraseEnv)
 	return cmd
-}
-
-// refuseChartOnlyFlags refuses the flags of hoist package that only charts take
-// (set: flag name -> whether it is set), for the kustomize package in dir.
-func refuseChartOnlyFlags(dir string, set map[string]bool) error {
-	for _, f := range []struct{ name, why string }{
-		{"sign", "only charts are signed (a provenance file is Helm's format for a chart)"},
-		{"dependency-update", "a kustomize package has no chart dependencies"},
-		{"version", "its version is the kustomization's metadata.annotations[" + postrender.VersionAnnotation + "]; set it there"},
-		{"app-version", "it has no appVersion"},
-	} {
-		if set[f.name] {
-			return fmt.Errorf("--%s: %s is a kustomize package: %s", f.name, dir, f.why)
-		}
-	}
-	return nil
-}
-
-// savePackage writes the kustomize package in dir as dest/<name>-<version>.tgz (its
-// postrender.Package.Archive) and returns the file's path. The archive is written
-// to a temporary file and renamed, so a failure leaves nothing; a non-zero modTime
-// (SOURCE_DATE_EPOCH) becomes the file's modification time.
-func savePackage(dir, dest string, modTime time.Time) (string, error) {
-	p, err := postrender.LoadPackage(dir)
-	if err != nil {
-		return "", err
-	}
-	data, err := p.Archive()
-	if err != nil {
-		return "", err
-	}
-	if err := os.MkdirAll(dest, 0o755); err != nil {
-		return "", err
-	}
-	name := filepath.Join(dest, p.Name+"-"+p.Version+".tgz")
-	tmp, err := os.CreateTemp(dest, ".hoist-package-*")
-	if err != nil {
-		return "", err
-	}
-	defer os.Remove(tmp.Name())
-	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
-		return "", fmt.Errorf("writing %s: %w", name, err)
-	}
-	if err := tmp.Close(); err != nil {
-		return "", fmt.Errorf("writing %s: %w", name, err)
-	}
-	if err := os.Chmod(tmp.Name(), 0o644); err != nil {
-		return "", err
-	}
-	if !modTime.IsZero() {
-		if err := os.Chtimes(tmp.Name(), modTime, modTime); err != nil {
-			return "", err
-		}
-	}
-	if err := os.Rename(tmp.Name(), name); err != nil {
-		return "", err
-	}
-	return name, nil
 }

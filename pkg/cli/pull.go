@@ -1,26 +1,18 @@
 package cli
 
 import (
-	"errors"
 	"fmt"
-	"io"
-	"os"
 
 	"github.com/spf13/cobra"
 
+	"github.com/hoist-dev/hoist/pkg/action"
 	"github.com/hoist-dev/hoist/pkg/chart/provenance"
-	"github.com/hoist-dev/hoist/pkg/source"
-	"github.com/hoist-dev/hoist/pkg/source/oci"
 )
 
 func newPullCmd(deps Deps) *cobra.Command {
 	var (
-		rf      registryFlags
-		version string
-		devel   bool
-		opts    oci.PullOptions
-		verify  bool
-		keyring string
+		rf   registryFlags
+		opts action.PullOptions
 	)
 	cmd := &cobra.Command{
 		Use:   "pull oci://HOST/REPOSITORY[:TAG|@DIGEST]...",
@@ -54,89 +46,37 @@ provenance file) is not kept.`,
   hoist pull oci://ghcr.io/acme/charts/web --version 1.4.0 --verify --keyring release.gpg`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if verify {
-				if opts.Untar {
-					return errors.New("--verify cannot be combined with --untar yet: pull and verify the archive, then unpack it")
-				}
-				opts.Prov = true
-				if _, err := provenance.LoadKeyring(keyring); err != nil {
-					return fmt.Errorf("--verify: %w", err)
-				}
-			}
-			v := version
-			if v == "" && devel {
-				v = ">0.0.0-0"
-			}
-			refs := make([]source.Ref, 0, len(args))
-			for _, raw := range args {
-				ref, err := source.Parse(raw, v, nil)
-				if err != nil {
-					return err
-				}
-				if ref.Kind != source.OCI {
-					return fmt.Errorf("%q is a %s reference: hoist pull fetches charts from OCI registries (oci://HOST/REPOSITORY)", raw, ref.Kind)
-				}
-				refs = append(refs, ref)
-			}
-			c, err := registryClient(&rf, deps)
-			if err != nil {
-				return err
-			}
+			opts.Refs = args
+			opts.Registry = registryOptions(&rf, deps)
+			res, err := action.Pull{}.Run(cmd.Context(), opts)
 			out, errOut := cmd.OutOrStdout(), cmd.ErrOrStderr()
-			for _, ref := range refs {
-				res, err := c.Pull(cmd.Context(), ref, opts)
-				if err != nil {
-					return err
-				}
-				for _, w := range res.Warnings {
+			// What was pulled before a failure is reported too.
+			for _, p := range res.Pulled {
+				for _, w := range p.Warnings {
 					fmt.Fprintf(errOut, "WARNING: %s\n", w)
 				}
-				fmt.Fprintf(out, "Pulled: %s\n", res.Ref)
-				if _, err := fmt.Fprintf(out, "Digest: %s\n", res.ManifestDigest); err != nil {
-					return err
+				fmt.Fprintf(out, "Pulled: %s\n", p.Ref)
+				if _, werr := fmt.Fprintf(out, "Digest: %s\n", p.ManifestDigest); werr != nil {
+					return werr
 				}
-				if verify && res.Kind == oci.KindPackage {
-					os.Remove(res.Path)
-					return fmt.Errorf("--verify: %s is a kustomize package, which has no provenance file (only charts are signed); removed %s", res.Ref, res.Path)
-				}
-				if verify {
-					if err := verifyPulled(out, res, keyring); err != nil {
-						return err
+				if p.Verification != nil {
+					if werr := printVerification(out, *p.Verification); werr != nil {
+						return werr
 					}
 				}
 			}
-			return nil
+			return err
 		},
 	}
 	f := cmd.Flags()
-	f.StringVar(&version, "version", "", "chart version: exact, or a SemVer constraint (\"^1.2\"); default the newest stable version")
-	f.BoolVar(&devel, "devel", false, "include pre-release versions (same as --version '>0.0.0-0'); ignored with --version")
-	f.BoolVar(&opts.Untar, "untar", false, "unpack the chart into <untardir>/<chart name> instead of saving the archive")
-	f.StringVar(&opts.UntarDir, "untardir", ".", "with --untar, the directory to unpack into (relative to --destination)")
-	f.StringVarP(&opts.DestDir, "destination", "d", ".", "directory to write the chart to")
-	f.BoolVar(&opts.Prov, "prov", false, "also save the provenance file (<archive>.prov), without verifying it")
-	f.BoolVar(&verify, "verify", false, "verify the chart against its provenance file (implies --prov); delete it if that fails")
-	f.StringVar(&keyring, "keyring", provenance.DefaultKeyring(), "with --verify, the keyring of public keys to trust")
+	f.StringVar(&opts.Version, "version", "", "chart version: exact, or a SemVer constraint (\"^1.2\"); default the newest stable version")
+	f.BoolVar(&opts.Devel, "devel", false, "include pre-release versions (same as --version '>0.0.0-0'); ignored with --version")
+	f.BoolVar(&opts.Pull.Untar, "untar", false, "unpack the chart into <untardir>/<chart name> instead of saving the archive")
+	f.StringVar(&opts.Pull.UntarDir, "untardir", ".", "with --untar, the directory to unpack into (relative to --destination)")
+	f.StringVarP(&opts.Pull.DestDir, "destination", "d", ".", "directory to write the chart to")
+	f.BoolVar(&opts.Pull.Prov, "prov", false, "also save the provenance file (<archive>.prov), without verifying it")
+	f.BoolVar(&opts.Verify, "verify", false, "verify the chart against its provenance file (implies --prov); delete it if that fails")
+	f.StringVar(&opts.Keyring, "keyring", provenance.DefaultKeyring(), "with --verify, the keyring of public keys to trust")
 	rf.Register(f, "insecure-skip-tls-verify", true)
 	return cmd
-}
-
-// verifyPulled checks a pulled archive against its provenance file, and removes
-// both when that fails.
-func verifyPulled(out io.Writer, res *oci.PullResult, keyring string) error {
-	var v *provenance.Verification
-	var err error
-	if res.ProvPath == "" {
-		err = fmt.Errorf("verifying %s: %w: %s has no provenance file", res.Path, provenance.ErrNoProvenance, res.Ref)
-	} else {
-		v, err = verifyChart(res.Path, keyring)
-	}
-	if err != nil {
-		os.Remove(res.Path)
-		if res.ProvPath != "" {
-			os.Remove(res.ProvPath)
-		}
-		return fmt.Errorf("%w (removed the downloaded files)", err)
-	}
-	return printVerification(out, v)
 }

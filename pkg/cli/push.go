@@ -2,10 +2,10 @@ package cli
 
 import (
 	"fmt"
-	"strings"
 
 	"github.com/spf13/cobra"
 
+	"github.com/hoist-dev/hoist/pkg/action"
 	"github.com/hoist-dev/hoist/pkg/source/oci"
 )
 
@@ -46,18 +46,14 @@ file again gives the same digest (and uploads nothing the registry already has).
 			if err != nil {
 				return err
 			}
-			c, err := registryClient(&rf, deps)
-			if err != nil {
-				return err
-			}
-			res, err := c.PushFile(cmd.Context(), args[0], tgt)
+			res, err := action.Push{}.Run(cmd.Context(), action.PushOptions{Archive: args[0], Target: tgt, Registry: registryOptions(&rf, deps)})
 			if err != nil {
 				return err
 			}
 			out := cmd.OutOrStdout()
 			fmt.Fprintf(out, "Pushed: %s\n", res.Ref)
 			_, err = fmt.Fprintf(out, "Digest: %s\n", res.ManifestDigest)
-			if strings.Contains(res.Version, "+") {
+			if res.TagDiffers {
 				fmt.Fprintf(cmd.ErrOrStderr(), "Note: OCI tags cannot contain '+': version %s is stored as tag %s, and read back as %s.\n", res.Version, res.Tag, res.Version)
 			}
 			return err

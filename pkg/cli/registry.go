@@ -2,7 +2,6 @@ package cli
 
 import (
 	"bufio"
-	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -12,19 +11,13 @@ import (
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
 
-	"github.com/hoist-dev/hoist/pkg/source"
+	"github.com/hoist-dev/hoist/pkg/action"
 	"github.com/hoist-dev/hoist/pkg/source/oci"
 )
 
-// registryClient builds the OCI client the registry flags describe.
-func registryClient(r *registryFlags, deps Deps) (*oci.Client, error) {
-	if r.PlainHTTP && (r.Insecure || r.CAFile != "" || r.CertFile != "" || r.KeyFile != "") {
-		return nil, errors.New("--plain-http cannot be combined with TLS options (--ca-file, --cert-file, --key-file, --insecure…)")
-	}
-	if (r.Username == "") != (r.Password == "") {
-		return nil, errors.New("--username and --password go together")
-	}
-	return oci.New(oci.Options{
+// registryOptions are the use cases' registry options for the registry flags.
+func registryOptions(r *registryFlags, deps Deps) action.RegistryOptions {
+	return action.RegistryOptions{
 		PlainHTTP:             r.PlainHTTP,
 		InsecureSkipTLSVerify: r.Insecure,
 		CAFile:                r.CAFile,
@@ -33,7 +26,7 @@ func registryClient(r *registryFlags, deps Deps) (*oci.Client, error) {
 		Username:              r.Username,
 		Password:              r.Password,
 		UserAgent:             userAgent(deps.Build),
-	})
+	}
 }
 
 func userAgent(b BuildInfo) string {
@@ -42,23 +35,6 @@ func userAgent(b BuildInfo) string {
 	}
 	return "hoist/" + b.Version
 }
-
-// ociGetter is the Fetcher's backend for oci:// references in commands that take
-// any chart reference (template, show…): HTTPS, stored credentials, the default
-// cache. An error building it (no home directory for the cache) is reported when
-// an oci:// reference is fetched.
-func ociGetter() source.Getter {
-	c, err := oci.New(oci.Options{})
-	if err != nil {
-		return failingGetter{err}
-	}
-	return c
-}
-
-// failingGetter reports, when it is used, why a source backend could not be set up.
-type failingGetter struct{ err error }
-
-func (g failingGetter) Get(context.Context, source.Ref) (*source.Fetched, error) { return nil, g.err }
 
 func newRegistryCmd(deps Deps) *cobra.Command {
 	cmd := &cobra.Command{
@@ -114,11 +90,8 @@ history and in the process list.`,
 			if password != "" && !passwordStdin && cmd.Flags().Changed("password") {
 				fmt.Fprintln(cmd.ErrOrStderr(), "WARNING: a password on the command line is insecure; use --password-stdin")
 			}
-			c, err := registryClient(&rf, deps)
-			if err != nil {
-				return err
-			}
-			if err := c.Login(cmd.Context(), host, username, password); err != nil {
+			login := action.RegistryLoginOptions{Host: host, Username: username, Password: password, Registry: registryOptions(&rf, deps)}
+			if _, err := (action.RegistryLogin{}).Run(cmd.Context(), login); err != nil {
 				return err
 			}
 			_, err = fmt.Fprintln(cmd.OutOrStdout(), "Login Succeeded")
@@ -192,15 +165,11 @@ func newRegistryLogoutCmd(deps Deps) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			c, err := registryClient(&registryFlags{}, deps)
+			res, err := action.RegistryLogout{}.Run(cmd.Context(), action.RegistryLogoutOptions{Host: host, Registry: registryOptions(&registryFlags{}, deps)})
 			if err != nil {
 				return err
 			}
-			had, err := c.Logout(cmd.Context(), host)
-			if err != nil {
-				return err
-			}
-			if !had {
+			if !res.WasLoggedIn {
 				_, err = fmt.Fprintf(cmd.OutOrStdout(), "Not logged in to %s\n", host)
 				return err
 			}

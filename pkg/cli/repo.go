@@ -9,38 +9,9 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/hoist-dev/hoist/pkg/source"
-	"github.com/hoist-dev/hoist/pkg/source/git"
+	"github.com/hoist-dev/hoist/pkg/action"
 	"github.com/hoist-dev/hoist/pkg/source/repo"
 )
-
-// repoManager is the chart repositories of this user: repositories file and cache
-// from the environment (see repo.DefaultOptions).
-func repoManager(userAgent string, timeout time.Duration) *repo.Manager {
-	o := repo.DefaultOptions()
-	o.UserAgent, o.Timeout = userAgent, timeout
-	return repo.NewManager(o)
-}
-
-// gitSource is the Git getter with the environment's defaults (git.DefaultOptions:
-// cache, netrc, SSH keys, agent and known_hosts).
-func gitSource() source.Getter {
-	g, err := git.New(git.DefaultOptions())
-	if err != nil {
-		return failingGetter{err}
-	}
-	return g
-}
-
-// repoSource is the Fetcher's backend for repo/chart references.
-func repoSource() source.Getter { return repoManager("hoist", 0) }
-
-func repoUserAgent(deps Deps) string {
-	if deps.Build.Version == "" {
-		return "hoist"
-	}
-	return "hoist/" + deps.Build.Version
-}
 
 func newRepoCmd(deps Deps) *cobra.Command {
 	cmd := &cobra.Command{
@@ -93,18 +64,12 @@ allows every host its index points to.`,
 				}
 				e.Password = strings.TrimRight(string(b), "\r\n")
 			}
-			if e.Username != "" && e.Password == "" {
-				return errors.New("--username needs --password or --password-stdin")
-			}
-			if e.Password != "" && e.Username == "" {
-				return errors.New("--password needs --username")
-			}
-			res, err := repoManager(repoUserAgent(deps), timeout).Add(cmd.Context(), e, force)
+			res, err := action.RepoAdd{Repos: repoManager(userAgent(deps.Build), timeout)}.Run(cmd.Context(), action.RepoAddOptions{Entry: e, Force: force})
 			if err != nil {
 				return err
 			}
 			out := cmd.OutOrStdout()
-			switch res {
+			switch res.Outcome {
 			case repo.Unchanged:
 				_, err = fmt.Fprintf(out, "%q already exists with the same configuration, skipping\n", e.Name)
 			case repo.Replaced:
@@ -129,12 +94,6 @@ allows every host its index points to.`,
 	return cmd
 }
 
-// repositoryElement is a repository in `repo list -o json|yaml` (Helm's keys).
-type repositoryElement struct {
-	Name string `json:"name"`
-	URL  string `json:"url"`
-}
-
 func newRepoListCmd() *cobra.Command {
 	var (
 		output    outputFlag
@@ -148,17 +107,14 @@ func newRepoListCmd() *cobra.Command {
   hoist repo list -o json`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			entries, err := repoManager("", 0).List()
+			res, err := action.RepoList{Repos: repoManager("", 0)}.Run(cmd.Context(), action.RepoListOptions{})
 			if err != nil {
 				return err
 			}
-			if len(entries) == 0 && (output.format == "table" || output.format == "") {
+			list := res.Repositories // Helm's keys in -o json|yaml: name, url
+			if len(list) == 0 && (output.format == "table" || output.format == "") {
 				_, err := fmt.Fprintln(cmd.ErrOrStderr(), "no repositories to show")
 				return err
-			}
-			list := make([]repositoryElement, 0, len(entries))
-			for _, e := range entries {
-				list = append(list, repositoryElement{Name: e.Name, URL: e.URL})
 			}
 			return output.print(cmd.OutOrStdout(), list, func(t *table) {
 				if !noHeaders {
@@ -189,14 +145,9 @@ A repository that fails does not stop the others; the command then fails at the 
 		RunE: func(cmd *cobra.Command, args []string) error {
 			out, errOut := cmd.OutOrStdout(), cmd.ErrOrStderr()
 			fmt.Fprintln(out, "Hang tight while we grab the latest from your chart repositories...")
-			results, err := repoManager(repoUserAgent(deps), timeout).Update(cmd.Context(), args...)
-			if err != nil {
-				return err
-			}
-			var failed []string
-			for _, r := range results {
+			res, err := action.RepoUpdate{Repos: repoManager(userAgent(deps.Build), timeout)}.Run(cmd.Context(), action.RepoUpdateOptions{Names: args})
+			for _, r := range res.Results {
 				if r.Err != nil {
-					failed = append(failed, r.Name)
 					fmt.Fprintf(out, "...Unable to get an update from the %q chart repository (%s):\n\t%v\n", r.Name, r.URL, r.Err)
 					continue
 				}
@@ -205,8 +156,8 @@ A repository that fails does not stop the others; the command then fails at the 
 					fmt.Fprintf(errOut, "WARNING: %q: skipped %d invalid index entries: %s\n", r.Name, n, strings.Join(r.Skipped[:min(n, 3)], "; "))
 				}
 			}
-			if len(failed) > 0 {
-				return fmt.Errorf("failed to update the repositories %s", strings.Join(failed, ", "))
+			if err != nil {
+				return err
 			}
 			_, err = fmt.Fprintln(out, "Update complete.")
 			return err
@@ -227,10 +178,11 @@ func newRepoRemoveCmd() *cobra.Command {
 		Args:              cobra.MinimumNArgs(1),
 		ValidArgsFunction: completeRepoNames,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := repoManager("", 0).Remove(cmd.Context(), args...); err != nil {
+			res, err := action.RepoRemove{Repos: repoManager("", 0)}.Run(cmd.Context(), action.RepoRemoveOptions{Names: args})
+			if err != nil {
 				return err
 			}
-			for _, n := range args {
+			for _, n := range res.Removed {
 				if _, err := fmt.Fprintf(cmd.OutOrStdout(), "%q has been removed from your repositories\n", n); err != nil {
 					return err
 				}

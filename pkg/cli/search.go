@@ -1,14 +1,13 @@
 package cli
 
 import (
-	"errors"
 	"fmt"
 	"strings"
 	"unicode/utf8"
 
 	"github.com/spf13/cobra"
 
-	"github.com/hoist-dev/hoist/pkg/source/repo"
+	"github.com/hoist-dev/hoist/pkg/action"
 )
 
 func newSearchCmd() *cobra.Command {
@@ -30,10 +29,9 @@ type searchElement struct {
 
 func newSearchRepoCmd() *cobra.Command {
 	var (
-		opts         repo.SearchOptions
-		output       outputFlag
-		maxColWidth  int
-		failNoResult bool
+		opts        action.SearchRepoOptions
+		output      outputFlag
+		maxColWidth int
 	)
 	cmd := &cobra.Command{
 		Use:   "repo [KEYWORD]",
@@ -50,18 +48,15 @@ The latest stable version of each chart is shown; --devel includes pre-releases,
   hoist search repo -r 'postgres(ql)?$' -o json`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Keyword = strings.Join(args, " ")
-			results, warnings, err := repoManager("", 0).Search(opts)
+			res, err := action.SearchRepo{Repos: repoManager("", 0)}.Run(cmd.Context(), opts)
+			for _, w := range res.Warnings {
+				fmt.Fprintln(cmd.ErrOrStderr(), "WARNING:", w)
+			}
 			if err != nil {
 				return err
 			}
-			for _, w := range warnings {
-				fmt.Fprintln(cmd.ErrOrStderr(), "WARNING:", w)
-			}
-			if len(results) == 0 && failNoResult {
-				return errors.New("no results found")
-			}
-			list := make([]searchElement, 0, len(results))
-			for _, r := range results {
+			list := make([]searchElement, 0, len(res.Charts))
+			for _, r := range res.Charts {
 				list = append(list, searchElement{Name: r.Name, Version: r.Chart.Version, AppVersion: r.Chart.AppVersion, Description: r.Chart.Description})
 			}
 			return output.print(cmd.OutOrStdout(), list, func(t *table) {
@@ -82,7 +77,7 @@ The latest stable version of each chart is shown; --devel includes pre-releases,
 	f.BoolVar(&opts.Devel, "devel", false, "include pre-release versions (alpha, beta, rc); ignored with --version")
 	f.StringVar(&opts.Version, "version", "", "SemVer constraint on the versions (\"^1.2\", \">=2.0.0-0\")")
 	f.IntVar(&maxColWidth, "max-col-width", 50, "maximum width of a table column (0: no limit)")
-	f.BoolVar(&failNoResult, "fail-on-no-result", false, "fail when nothing matches")
+	f.BoolVar(&opts.FailOnNoResult, "fail-on-no-result", false, "fail when nothing matches")
 	output.register(cmd)
 	return cmd
 }

@@ -32,16 +32,11 @@ func newShowCmd(s *settings) *cobra.Command {
 			Short: w.short,
 			Args:  cobra.ExactArgs(1),
 			RunE: func(cmd *cobra.Command, args []string) error {
-				cf.RenderOnly = true
-				fetched, err := s.fetchChart(cmd.Context(), args[0], cf)
+				res, err := action.Show{Charts: s.chartSource()}.Run(cmd.Context(), action.ShowOptions{Chart: chartSourceOptions(args[0], cf), What: w.what})
 				if err != nil {
 					return err
 				}
-				out, err := action.Show(fetched.Chart, w.what)
-				if err != nil {
-					return err
-				}
-				_, err = fmt.Fprint(cmd.OutOrStdout(), out)
+				_, err = fmt.Fprint(cmd.OutOrStdout(), res.Output)
 				return err
 			},
 		}

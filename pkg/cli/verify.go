@@ -3,10 +3,10 @@ package cli
 import (
 	"fmt"
 	"io"
-	"os"
 
 	"github.com/spf13/cobra"
 
+	"github.com/hoist-dev/hoist/pkg/action"
 	"github.com/hoist-dev/hoist/pkg/chart/provenance"
 )
 
@@ -29,7 +29,7 @@ ASCII-armored (gpg --armor --export). Default $GNUPGHOME/pubring.gpg, else
   # Chart Hash Verified: sha256:…`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			v, err := verifyChart(args[0], keyring)
+			v, err := action.Verify{}.Run(cmd.Context(), action.VerifyOptions{Archive: args[0], Keyring: keyring})
 			if err != nil {
 				return err
 			}
@@ -40,24 +40,8 @@ ASCII-armored (gpg --armor --export). Default $GNUPGHOME/pubring.gpg, else
 	return cmd
 }
 
-// verifyChart checks archive against archive.prov with the keys of keyring.
-func verifyChart(archive, keyring string) (*provenance.Verification, error) {
-	if _, err := os.Stat(archive); err != nil {
-		return nil, err
-	}
-	ring, err := provenance.LoadKeyring(keyring)
-	if err != nil {
-		return nil, err
-	}
-	v, err := provenance.Verify(archive, archive+".prov", ring)
-	if err != nil {
-		return nil, fmt.Errorf("verifying %s: %w", archive, err)
-	}
-	return v, nil
-}
-
 // printVerification prints what helm verify prints.
-func printVerification(w io.Writer, v *provenance.Verification) error {
+func printVerification(w io.Writer, v action.VerifyResult) error {
 	fmt.Fprintf(w, "Signed by: %s\n", v.Signer)
 	fmt.Fprintf(w, "Using Key With Fingerprint: %s\n", v.Fingerprint)
 	_, err := fmt.Fprintf(w, "Chart Hash Verified: %s\n", v.FileHash)

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -15,31 +14,59 @@ import (
 	"github.com/Masterminds/semver/v3"
 
 	"github.com/hoist-dev/hoist/pkg/chart"
-	"github.com/hoist-dev/hoist/pkg/source"
-	"github.com/hoist-dev/hoist/pkg/source/repo"
 )
 
-// Repos is what Manager needs of the repositories added with `hoist repo add`
-// (*repo.Manager).
-type Repos interface {
-	List() ([]*repo.Entry, error)
-	Update(ctx context.Context, names ...string) ([]repo.UpdateResult, error)
-	Get(ctx context.Context, ref source.Ref) (*source.Fetched, error)
+// ErrUnknownRepository is returned by Update and Build for a dependency whose
+// repository is "@name", "alias:name" or a name no added repository has.
+var ErrUnknownRepository = errors.New("repository not found")
+
+// Repository is a chart repository added with `hoist repo add`.
+type Repository struct {
+	Name string
+	URL  string
 }
 
-// Manager resolves and fetches dependencies. Each source is optional: a dependency
-// whose kind has none fails with an error naming it.
+// Request is a dependency to fetch from outside the chart directory.
+type Request struct {
+	// Dependency is as Chart.yaml declares it, with an "@name" or "alias:name"
+	// repository replaced by the added repository's URL. Its repository is oci://…,
+	// git+…, or an http(s) URL.
+	Dependency *chart.Dependency
+	// Version is a constraint (Update) or the locked version (Build).
+	Version string
+	// RepoName is the added repository the dependency comes from; "" for none.
+	RepoName string
+}
+
+// Fetched is a dependency as a Fetcher got it.
+type Fetched struct {
+	// Chart is the chart fetched; Update checks its name and version.
+	Chart *chart.Chart
+	// Archive is the chart's archive as the source serves it; nil when the source
+	// has none (Git): the chart is then packaged.
+	Archive []byte
+	// Digest identifies what was fetched ("sha256:…" of the archive, "git:<commit>").
+	Digest string
+}
+
+// Fetcher gets what lives outside the chart directory: the added repositories and
+// the dependencies from OCI registries, Git and chart repositories. pkg/action
+// implements it over pkg/source; the chart layer does no fetching of its own.
+type Fetcher interface {
+	// Repositories lists the repositories added with `hoist repo add`.
+	Repositories(ctx context.Context) ([]Repository, error)
+	// Refresh downloads the indexes of the named added repositories.
+	Refresh(ctx context.Context, names []string) error
+	// Fetch gets one dependency.
+	Fetch(ctx context.Context, req Request) (*Fetched, error)
+}
+
+// Manager resolves and vendors dependencies: file:// and unpacked ones itself, the
+// others through Fetcher.
 type Manager struct {
-	// OCI fetches oci:// dependencies (*oci.Client).
-	OCI source.Getter
-	// Git fetches git+https://, git+ssh://… dependencies (*git.Getter).
-	Git source.Getter
-	// Repos are the added chart repositories, for dependencies whose repository is
-	// "@name", "alias:name" or the URL of an added repository.
-	Repos Repos
-	// HTTPClient downloads the index and archives of http(s) repositories that were
-	// not added; default http.DefaultClient.
-	HTTPClient *http.Client
+	// Fetcher gets the dependencies from outside the chart directory; nil allows
+	// only file:// and unpacked ones.
+	Fetcher Fetcher
 	// Now is the clock for Chart.lock's generated time; default time.Now.
 	Now func() time.Time
 }
@@ -89,7 +116,7 @@ func (m *Manager) Update(ctx context.Context, dir string, opts Options) (*Result
 	if len(req) == 0 {
 		return res, nil
 	}
-	repoNames, err := m.resolveRepos(req)
+	repoNames, err := m.resolveRepos(ctx, req)
 	if err != nil {
 		return nil, err
 	}
@@ -97,7 +124,7 @@ func (m *Manager) Update(ctx context.Context, dir string, opts Options) (*Result
 		return nil, err
 	}
 	locked := make([]*chart.Dependency, len(req))
-	fetched := make([]*fetched, len(req))
+	fetched := make([]*resolved, len(req))
 	for i, d := range req {
 		f, err := m.fetch(ctx, c, d, d.Version, repoNames[i], opts)
 		if err != nil {
@@ -140,7 +167,7 @@ func (m *Manager) Build(ctx context.Context, dir string, opts Options) (*Result,
 	if c.v1() {
 		v2Sum, _ = HashV2Req(req)
 	}
-	repoNames, err := m.resolveRepos(req)
+	repoNames, err := m.resolveRepos(ctx, req)
 	if err != nil {
 		return nil, err
 	}
@@ -158,7 +185,7 @@ func (m *Manager) Build(ctx context.Context, dir string, opts Options) (*Result,
 	if err := m.refresh(ctx, repoNames, opts); err != nil {
 		return nil, err
 	}
-	fetched := make([]*fetched, len(req))
+	fetched := make([]*resolved, len(req))
 	for i, d := range req {
 		l := c.lock.Dependencies[i]
 		if l == nil || l.Name != d.Name {
@@ -176,9 +203,9 @@ func (m *Manager) Build(ctx context.Context, dir string, opts Options) (*Result,
 	return res, nil
 }
 
-// fetched is a dependency resolved to a version, with its archive unless it lives
+// resolved is a dependency resolved to a version, with its archive unless it lives
 // unpacked in charts/.
-type fetched struct {
+type resolved struct {
 	version string
 	digest  string
 	name    string // the chart's name (the archive's top-level directory)
@@ -195,12 +222,12 @@ func depError(d *chart.Dependency, err error) error {
 // resolveRepos rewrites "@name" and "alias:name" repositories to the added
 // repository's URL (in req, as Helm does before hashing) and returns, per dependency,
 // the name of the added repository it comes from ("" for none).
-func (m *Manager) resolveRepos(req []*chart.Dependency) ([]string, error) {
+func (m *Manager) resolveRepos(ctx context.Context, req []*chart.Dependency) ([]string, error) {
 	names := make([]string, len(req))
-	var entries []*repo.Entry
-	if m.Repos != nil {
+	var entries []Repository
+	if m.Fetcher != nil {
 		var err error
-		if entries, err = m.Repos.List(); err != nil {
+		if entries, err = m.Fetcher.Repositories(ctx); err != nil {
 			return nil, err
 		}
 	}
@@ -232,7 +259,7 @@ func (m *Manager) resolveRepos(req []*chart.Dependency) ([]string, error) {
 		}
 	}
 	if len(missing) > 0 {
-		return nil, fmt.Errorf("%w: no repository definition for %s; add them with hoist repo add, and refer to them by URL or as @NAME", repo.ErrRepoNotFound, strings.Join(missing, ", "))
+		return nil, fmt.Errorf("%w: no repository definition for %s; add them with hoist repo add, and refer to them by URL or as @NAME", ErrUnknownRepository, strings.Join(missing, ", "))
 	}
 	return names, nil
 }
@@ -243,7 +270,7 @@ func sameURL(a, b string) bool {
 
 // refresh downloads the indexes of the added repositories the dependencies use.
 func (m *Manager) refresh(ctx context.Context, repoNames []string, opts Options) error {
-	if opts.SkipRefresh || m.Repos == nil {
+	if opts.SkipRefresh || m.Fetcher == nil {
 		return nil
 	}
 	var names []string
@@ -257,21 +284,12 @@ func (m *Manager) refresh(ctx context.Context, repoNames []string, opts Options)
 	if len(names) == 0 {
 		return nil
 	}
-	results, err := m.Repos.Update(ctx, names...)
-	if err != nil {
-		return err
-	}
-	for _, r := range results {
-		if r.Err != nil {
-			return r.Err
-		}
-	}
-	return nil
+	return m.Fetcher.Refresh(ctx, names)
 }
 
 // fetch resolves dependency d at version (a constraint for Update, the locked
 // version for Build) and gets its archive.
-func (m *Manager) fetch(ctx context.Context, c *chartDir, d *chart.Dependency, version, repoName string, opts Options) (*fetched, error) {
+func (m *Manager) fetch(ctx context.Context, c *chartDir, d *chart.Dependency, version, repoName string, opts Options) (*resolved, error) {
 	constraint, err := semver.NewConstraint(version)
 	if version != "" && err != nil {
 		return nil, depError(d, fmt.Errorf("invalid version or constraint %q: %w", version, err))
@@ -301,7 +319,7 @@ func (m *Manager) fetch(ctx context.Context, c *chartDir, d *chart.Dependency, v
 		if err := check(ch.Metadata.Version); err != nil {
 			return nil, depError(d, err)
 		}
-		return &fetched{version: version, name: ch.Name()}, nil
+		return &resolved{version: version, name: ch.Name()}, nil
 	case strings.HasPrefix(r, "file://"):
 		p := strings.TrimPrefix(r, "file://")
 		if !filepath.IsAbs(p) {
@@ -318,43 +336,16 @@ func (m *Manager) fetch(ctx context.Context, c *chartDir, d *chart.Dependency, v
 		if err := chart.Write(&buf, ch, so); err != nil {
 			return nil, depError(d, err)
 		}
-		return &fetched{version: ch.Metadata.Version, name: ch.Name(), archive: buf.Bytes(), digest: "sha256:" + sha256hex(buf.Bytes())}, nil
-	case strings.HasPrefix(r, "oci://"):
-		ref, err := source.Parse(strings.TrimSuffix(r, "/")+"/"+d.Name, version, nil)
-		if err != nil {
-			return nil, depError(d, err)
-		}
-		return m.get(ctx, d, m.OCI, ref, check, so)
-	case strings.HasPrefix(r, "git+"):
-		ref, err := source.Parse(r, "", nil)
-		if err != nil {
-			return nil, depError(d, err)
-		}
-		return m.get(ctx, d, m.Git, ref, check, so)
-	case repoName != "":
-		ref := source.Ref{Kind: source.Repo, Raw: repoName + "/" + d.Name, RepoName: repoName, Chart: d.Name, Version: version}
-		return m.get(ctx, d, m.Repos, ref, check, so)
-	default:
-		f, err := m.getFromURL(ctx, r, d.Name, version)
-		if err != nil {
-			return nil, depError(d, err)
-		}
-		if err := check(f.version); err != nil {
-			return nil, depError(d, err)
-		}
-		return f, nil
+		return &resolved{version: ch.Metadata.Version, name: ch.Name(), archive: buf.Bytes(), digest: "sha256:" + sha256hex(buf.Bytes())}, nil
 	}
-}
-
-func (m *Manager) get(ctx context.Context, d *chart.Dependency, g source.Getter, ref source.Ref, check func(string) error, so chart.SaveOptions) (*fetched, error) {
-	if g == nil {
-		return nil, depError(d, fmt.Errorf("%s repositories are not supported here", ref.Kind))
+	if m.Fetcher == nil {
+		return nil, depError(d, errors.New("only file:// and unpacked dependencies are supported here"))
 	}
-	f, err := g.Get(ctx, ref)
+	f, err := m.Fetcher.Fetch(ctx, Request{Dependency: d, Version: version, RepoName: repoName})
 	if err != nil {
 		return nil, depError(d, err)
 	}
-	if f.Chart == nil || f.Chart.Metadata == nil {
+	if f == nil || f.Chart == nil || f.Chart.Metadata == nil {
 		return nil, depError(d, errors.New("fetched no chart"))
 	}
 	if f.Chart.Metadata.Name != d.Name {
@@ -363,26 +354,21 @@ func (m *Manager) get(ctx context.Context, d *chart.Dependency, g source.Getter,
 	if err := check(f.Chart.Metadata.Version); err != nil {
 		return nil, depError(d, err)
 	}
-	out := &fetched{version: f.Chart.Metadata.Version, name: f.Chart.Metadata.Name, digest: f.Digest}
-	if f.Archive != "" {
-		out.archive, err = os.ReadFile(f.Archive)
-		if err != nil {
+	out := &resolved{version: f.Chart.Metadata.Version, name: f.Chart.Metadata.Name, digest: f.Digest, archive: f.Archive}
+	if out.archive == nil {
+		var buf bytes.Buffer
+		if err := chart.Write(&buf, f.Chart, so); err != nil {
 			return nil, depError(d, err)
 		}
-		return out, nil
+		out.archive = buf.Bytes()
 	}
-	var buf bytes.Buffer
-	if err := chart.Write(&buf, f.Chart, so); err != nil {
-		return nil, depError(d, err)
-	}
-	out.archive = buf.Bytes()
 	return out, nil
 }
 
 // vendor writes the fetched archives into charts/ and removes the other archives of
 // the same charts. Every archive is written to a temporary file first, so a failure
 // leaves charts/ as it was.
-func (m *Manager) vendor(c *chartDir, req []*chart.Dependency, got []*fetched, res *Result) error {
+func (m *Manager) vendor(c *chartDir, req []*chart.Dependency, got []*resolved, res *Result) error {
 	dest := filepath.Join(c.dir, "charts")
 	if fi, err := os.Stat(dest); err == nil && !fi.IsDir() {
 		return fmt.Errorf("%s is not a directory", dest)

@@ -13,11 +13,9 @@ import (
 	"github.com/hoist-dev/hoist/pkg/chart"
 )
 
-const repoURL = "https://charts.example.com/stable"
-
-// setup writes a parent chart depending on a local chart (file://../sub) and on web
-// from the chart repository, and returns the parent's directory and a Manager.
-func setup(t *testing.T, deps string) (string, *Manager, *chartRepo) {
+// setup writes a parent chart depending on a local chart (file://../sub) and on
+// others, and returns the parent's directory.
+func setup(t *testing.T, deps string) string {
 	t.Helper()
 	root := t.TempDir()
 	writeFiles(t, root, map[string]string{
@@ -26,9 +24,7 @@ func setup(t *testing.T, deps string) (string, *Manager, *chartRepo) {
 		"parent/Chart.yaml":       "apiVersion: v2\nname: parent\nversion: 1.0.0\ndependencies:\n" + deps,
 		"parent/templates/x.yaml": "kind: Secret\n",
 	})
-	cr := newChartRepo(t, "web-2.0.0", "web-1.2.0", "web-1.0.0", "db-3.1.0")
-	m := &Manager{HTTPClient: client(cr), Now: func() time.Time { return epoch }}
-	return filepath.Join(root, "parent"), m, cr
+	return filepath.Join(root, "parent")
 }
 
 const twoDeps = `- name: sub
@@ -66,147 +62,70 @@ func TestHashReqMatchesHelm(t *testing.T) {
 	}
 }
 
-func TestUpdate(t *testing.T) {
-	dir, m, _ := setup(t, twoDeps)
+// TestUpdateVendorsAndLocks checks the logic around the fetcher: file:// charts are
+// packaged here, fetched archives vendored, stale versions removed, the lock written
+// once, aliased repositories resolved and refreshed.
+func TestUpdateVendorsAndLocks(t *testing.T) {
+	dir := setup(t, twoDeps+"- name: db\n  version: 3.x\n  repository: \"@stable\"\n")
+	f := newFakeFetcher(t, [2]string{"web", "1.0.0"}, [2]string{"web", "1.2.0"}, [2]string{"web", "2.0.0"}, [2]string{"db", "3.1.0"})
 	writeFiles(t, dir, map[string]string{"charts/.gitkeep": ""})
 	if err := os.WriteFile(filepath.Join(dir, "charts", "web-1.0.0.tgz"), archive(t, "web", "1.0.0"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if err := os.WriteFile(filepath.Join(dir, "charts", "other-1.0.0.tgz"), archive(t, "other", "1.0.0"), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	res, err := m.Update(context.Background(), dir, Options{SourceDateEpoch: &epoch})
+	m := &Manager{Fetcher: f, Now: func() time.Time { return epoch }}
+	res, err := m.Update(context.Background(), dir, Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !res.LockWritten {
-		t.Error("lock not written")
-	}
-	lock, err := os.ReadFile(filepath.Join(dir, "Chart.lock"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	golden(t, "update-chart-lock", lock)
-	if got, want := ls(t, filepath.Join(dir, "charts")), []string{".gitkeep", "other-1.0.0.tgz", "sub-0.1.0.tgz", "web-1.2.0.tgz"}; !slices.Equal(got, want) {
+	if got, want := ls(t, filepath.Join(dir, "charts")), []string{".gitkeep", "db-3.1.0.tgz", "sub-0.1.0.tgz", "web-1.2.0.tgz"}; !slices.Equal(got, want) {
 		t.Errorf("charts/ = %v, want %v", got, want)
 	}
-	if !slices.Equal(res.Removed, []string{"charts/web-1.0.0.tgz"}) {
-		t.Errorf("Removed = %v", res.Removed)
+	if !slices.Equal(res.Removed, []string{"charts/web-1.0.0.tgz"}) || !res.LockWritten {
+		t.Errorf("Removed %v, LockWritten %v", res.Removed, res.LockWritten)
 	}
-	if res.Dependencies[1].Version != "1.2.0" || res.Dependencies[1].Alias != "frontend" || !strings.HasPrefix(res.Dependencies[1].Digest, "sha256:") {
-		t.Errorf("web: %+v", res.Dependencies[1])
+	if len(f.requests) != 2 || f.requests[1].RepoName != "stable" || f.requests[1].Dependency.Repository != stableURL {
+		t.Errorf("requests %+v: want web, then db from the added repository by its URL", f.requests)
 	}
-	// The vendored chart loads with its dependencies.
-	c, err := chart.LoadDir(dir)
-	if err != nil {
+	if len(f.refreshed) != 1 || !slices.Equal(f.refreshed[0], []string{"stable"}) {
+		t.Errorf("refreshed %v", f.refreshed)
+	}
+	lock, _ := os.ReadFile(filepath.Join(dir, "Chart.lock"))
+	if !strings.Contains(string(lock), "generated: \"2023-11-14T22:13:20Z\"") || !strings.Contains(string(lock), "repository: "+stableURL+"\n  version: 3.1.0") {
+		t.Errorf("Chart.lock:\n%s", lock)
+	}
+	// Nothing changed: the lock stays as it is, and Build fetches the locked versions.
+	if res, err := m.Update(context.Background(), dir, Options{SkipRefresh: true}); err != nil || res.LockWritten {
+		t.Fatalf("second update: %v, LockWritten %v", err, res != nil && res.LockWritten)
+	}
+	f.charts["web"]["1.9.0"] = archive(t, "web", "1.9.0")
+	os.RemoveAll(filepath.Join(dir, "charts"))
+	if _, err := m.Build(context.Background(), dir, Options{SkipRefresh: true}); err != nil {
 		t.Fatal(err)
 	}
-	if len(c.Dependencies()) != 3 || c.Lock == nil {
-		t.Errorf("loaded %d subcharts, lock %v", len(c.Dependencies()), c.Lock)
-	}
-
-	// A second update with nothing changed keeps the lock file as it is.
-	later := epoch.Add(time.Hour)
-	res, err = m.Update(context.Background(), dir, Options{SourceDateEpoch: &later})
-	if err != nil {
-		t.Fatal(err)
-	}
-	again, _ := os.ReadFile(filepath.Join(dir, "Chart.lock"))
-	if res.LockWritten || string(again) != string(lock) {
-		t.Errorf("unchanged update rewrote the lock:\n%s", again)
+	if got, want := ls(t, filepath.Join(dir, "charts")), []string{"db-3.1.0.tgz", "sub-0.1.0.tgz", "web-1.2.0.tgz"}; !slices.Equal(got, want) {
+		t.Errorf("charts/ after build = %v, want %v", got, want)
 	}
 }
 
-func TestUpdateUsesNowWithoutEpoch(t *testing.T) {
-	dir, m, _ := setup(t, twoDeps)
-	if _, err := m.Update(context.Background(), dir, Options{}); err != nil {
-		t.Fatal(err)
-	}
-	b, _ := os.ReadFile(filepath.Join(dir, "Chart.lock"))
-	if !strings.Contains(string(b), "generated: \"2023-11-14T22:13:20Z\"") {
-		t.Errorf("lock:\n%s", b)
-	}
-}
-
-func TestBuild(t *testing.T) {
-	dir, m, cr := setup(t, twoDeps)
-	if _, err := m.Update(context.Background(), dir, Options{SourceDateEpoch: &epoch}); err != nil {
-		t.Fatal(err)
-	}
-	want, _ := os.ReadFile(filepath.Join(dir, "charts", "web-1.2.0.tgz"))
-	if err := os.RemoveAll(filepath.Join(dir, "charts")); err != nil {
-		t.Fatal(err)
-	}
-	// A newer 1.x published since: build still takes the locked 1.2.0.
-	cr2 := newChartRepo(t, "web-1.9.0", "web-1.2.0", "web-1.0.0")
-	m.HTTPClient = client(cr2)
-	lockBefore, _ := os.ReadFile(filepath.Join(dir, "Chart.lock"))
-	res, err := m.Build(context.Background(), dir, Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if got := ls(t, filepath.Join(dir, "charts")); !slices.Equal(got, []string{"sub-0.1.0.tgz", "web-1.2.0.tgz"}) {
-		t.Errorf("charts/ = %v", got)
-	}
-	got, _ := os.ReadFile(filepath.Join(dir, "charts", "web-1.2.0.tgz"))
-	if string(got) != string(want) || res.LockWritten {
-		t.Error("build fetched other bytes or wrote the lock")
-	}
-	lockAfter, _ := os.ReadFile(filepath.Join(dir, "Chart.lock"))
-	if string(lockAfter) != string(lockBefore) {
-		t.Error("build changed the lock")
-	}
-	_ = cr
-}
-
-func TestBuildOutOfDate(t *testing.T) {
-	dir, m, _ := setup(t, twoDeps)
-	if _, err := m.Update(context.Background(), dir, Options{SourceDateEpoch: &epoch}); err != nil {
-		t.Fatal(err)
-	}
-	yml := filepath.Join(dir, "Chart.yaml")
-	b, _ := os.ReadFile(yml)
-	if err := os.WriteFile(yml, []byte(strings.Replace(string(b), "^1.0.0", "^2.0.0", 1)), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	_, err := m.Build(context.Background(), dir, Options{})
-	if !errors.Is(err, ErrLockOutOfDate) || !strings.Contains(err.Error(), "hoist dependency update") {
-		t.Fatalf("err = %v", err)
-	}
-	// Update fixes it.
-	if _, err := m.Update(context.Background(), dir, Options{SourceDateEpoch: &epoch}); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := m.Build(context.Background(), dir, Options{}); err != nil {
-		t.Fatal(err)
-	}
-	if got := ls(t, filepath.Join(dir, "charts")); !slices.Equal(got, []string{"sub-0.1.0.tgz", "web-2.0.0.tgz"}) {
-		t.Errorf("charts/ = %v", got)
-	}
-}
-
-func TestBuildWithoutLock(t *testing.T) {
-	dir, m, _ := setup(t, twoDeps)
-	if _, err := m.Build(context.Background(), dir, Options{}); !errors.Is(err, ErrNoLock) {
-		t.Fatalf("err = %v", err)
-	}
-}
-
-func TestUpdateErrorsNameDependency(t *testing.T) {
-	for name, tc := range map[string]struct{ deps, want string }{
-		"no version": {"- name: web\n  version: ^9.0.0\n  repository: https://charts.example.com/stable\n",
-			`dependency "web" (repository "https://charts.example.com/stable"): chart web in https://charts.example.com/stable: no chart version matches`},
-		"local too old": {"- name: sub\n  version: ^1.0.0\n  repository: file://../sub\n",
-			`dependency "sub" (repository "file://../sub"): version 0.1.0 does not satisfy "^1.0.0"`},
-		"unknown alias": {"- name: web\n  version: ^1.0.0\n  repository: \"@nope\"\n", `no repository definition for @nope`},
-		"no getter":     {"- name: web\n  version: ^1.0.0\n  repository: oci://r.example.com/org\n", `dependency "web" (repository "oci://r.example.com/org"): oci repositories are not supported here`},
-		"no chart":      {"- name: nope\n  version: ^1.0.0\n  repository: https://charts.example.com/stable\n", `dependency "nope" (repository "https://charts.example.com/stable")`},
+func TestUpdateChecksWhatWasFetched(t *testing.T) {
+	for name, tc := range map[string]struct {
+		deps    string
+		fetcher Fetcher
+		want    string
+	}{
+		"unknown alias": {"- name: web\n  version: ^1.0.0\n  repository: \"@nope\"\n", newFakeFetcher(t), "repository not found: no repository definition for @nope"},
+		"no fetcher":    {"- name: web\n  version: ^1.0.0\n  repository: oci://r.example.com/org\n", nil, `dependency "web" (repository "oci://r.example.com/org"): only file:// and unpacked dependencies`},
+		"wrong name":    {"- name: web\n  version: ^1.0.0\n  repository: oci://r.example.com/org\n", renamed{newFakeFetcher(t, [2]string{"api", "1.0.0"})}, `the chart fetched is named "api"`},
+		"local too old": {"- name: sub\n  version: ^1.0.0\n  repository: file://../sub\n", newFakeFetcher(t), `dependency "sub" (repository "file://../sub"): version 0.1.0 does not satisfy "^1.0.0"`},
 	} {
 		t.Run(name, func(t *testing.T) {
-			dir, m, _ := setup(t, tc.deps)
-			_, err := m.Update(context.Background(), dir, Options{})
+			dir := setup(t, tc.deps)
+			_, err := (&Manager{Fetcher: tc.fetcher}).Update(context.Background(), dir, Options{})
 			if err == nil || !strings.Contains(err.Error(), tc.want) {
 				t.Fatalf("err = %v, want it to contain %q", err, tc.want)
+			}
+			if name == "unknown alias" && !errors.Is(err, ErrUnknownRepository) {
+				t.Errorf("err = %v, want ErrUnknownRepository", err)
 			}
 			if _, serr := os.Stat(filepath.Join(dir, "Chart.lock")); serr == nil {
 				t.Error("a failed update wrote Chart.lock")
@@ -215,50 +134,25 @@ func TestUpdateErrorsNameDependency(t *testing.T) {
 	}
 }
 
-func TestUpdateAddedRepoAlias(t *testing.T) {
-	dir, m, _ := setup(t, "- name: db\n  version: 3.x\n  repository: \"@stable\"\n- name: web\n  version: 1.0.0\n  repository: alias:stable\n")
-	fr := &fakeRepos{url: repoURL, dir: t.TempDir(), m: m}
-	m.Repos = fr
-	if _, err := m.Update(context.Background(), dir, Options{SourceDateEpoch: &epoch}); err != nil {
-		t.Fatal(err)
-	}
-	lock, _ := os.ReadFile(filepath.Join(dir, "Chart.lock"))
-	golden(t, "update-alias-chart-lock", lock)
-	if fr.updates != 1 {
-		t.Errorf("repositories refreshed %d times", fr.updates)
-	}
-	// Build verifies the digest computed over the resolved URLs, as Helm does.
-	os.RemoveAll(filepath.Join(dir, "charts"))
-	if _, err := m.Build(context.Background(), dir, Options{SkipRefresh: true}); err != nil {
-		t.Fatal(err)
-	}
-	if got := ls(t, filepath.Join(dir, "charts")); !slices.Equal(got, []string{"db-3.1.0.tgz", "web-1.0.0.tgz"}) {
-		t.Errorf("charts/ = %v", got)
-	}
+// renamed asks its fetcher for "api" whatever the dependency's name.
+type renamed struct{ *fakeFetcher }
+
+func (r renamed) Fetch(ctx context.Context, req Request) (*Fetched, error) {
+	d := *req.Dependency
+	d.Name = "api"
+	req.Dependency = &d
+	return r.fakeFetcher.Fetch(ctx, req)
 }
 
-func TestUpdateV1Requirements(t *testing.T) {
-	dir, m, _ := setup(t, "")
-	writeFiles(t, dir, map[string]string{
-		"Chart.yaml":        "apiVersion: v1\nname: parent\nversion: 1.0.0\n",
-		"requirements.yaml": "dependencies:\n- name: web\n  version: ~1.0\n  repository: https://charts.example.com/stable\n",
-	})
-	if _, err := m.Update(context.Background(), dir, Options{SourceDateEpoch: &epoch}); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := os.Stat(filepath.Join(dir, "requirements.lock")); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := os.Stat(filepath.Join(dir, "Chart.lock")); err == nil {
-		t.Error("Chart.lock written for a v1 chart")
-	}
-	if _, err := m.Build(context.Background(), dir, Options{}); err != nil {
-		t.Fatal(err)
+func TestBuildWithoutLock(t *testing.T) {
+	dir := setup(t, twoDeps)
+	if _, err := (&Manager{Fetcher: newFakeFetcher(t)}).Build(context.Background(), dir, Options{}); !errors.Is(err, ErrNoLock) {
+		t.Fatalf("err = %v", err)
 	}
 }
 
 func TestList(t *testing.T) {
-	dir, m, _ := setup(t, twoDeps+`- name: db
+	dir := setup(t, twoDeps+`- name: db
   version: ">=3"
   repository: https://charts.example.com/stable
 - name: cache
@@ -277,7 +171,6 @@ func TestList(t *testing.T) {
 	os.WriteFile(filepath.Join(dir, "charts", "db-2.0.0.tgz"), archive(t, "db", "2.0.0"), 0o644)
 	os.WriteFile(filepath.Join(dir, "charts", "web-1.2.0.tgz"), archive(t, "web", "1.2.0"), 0o644)
 	os.WriteFile(filepath.Join(dir, "charts", "odd-1.0.0.tgz"), archive(t, "even", "1.0.0"), 0o644)
-	_ = m
 	l, err := List(dir)
 	if err != nil {
 		t.Fatal(err)

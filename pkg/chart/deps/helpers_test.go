@@ -3,19 +3,17 @@ package deps
 import (
 	"bytes"
 	"context"
+	"errors"
 	"flag"
 	"fmt"
-	"net/http"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
-	"strings"
 	"testing"
 	"time"
 
+	"github.com/Masterminds/semver/v3"
+
 	"github.com/hoist-dev/hoist/pkg/chart"
-	"github.com/hoist-dev/hoist/pkg/source"
-	"github.com/hoist-dev/hoist/pkg/source/repo"
 )
 
 var update = flag.Bool("update", false, "rewrite golden files")
@@ -74,97 +72,59 @@ func archive(t *testing.T, name, version string) []byte {
 	return buf.Bytes()
 }
 
-// chartRepo serves an index.yaml and archives of the given chart versions
-// ("web-1.0.0") and counts requests by path.
-type chartRepo struct {
-	files map[string][]byte
-	hits  map[string]int
-}
-
-func newChartRepo(t *testing.T, charts ...string) *chartRepo {
-	r := &chartRepo{files: map[string][]byte{}, hits: map[string]int{}}
-	var idx strings.Builder
-	idx.WriteString("apiVersion: v1\nentries:\n")
-	byName := map[string][]string{}
-	var order []string
-	for _, c := range charts {
-		i := strings.LastIndex(c, "-")
-		name, version := c[:i], c[i+1:]
-		if byName[name] == nil {
-			order = append(order, name)
-		}
-		byName[name] = append(byName[name], version)
-		r.files["/stable/"+c+".tgz"] = archive(t, name, version)
-	}
-	for _, name := range order {
-		fmt.Fprintf(&idx, "  %s:\n", name)
-		for _, v := range byName[name] {
-			b := r.files["/stable/"+name+"-"+v+".tgz"]
-			fmt.Fprintf(&idx, "  - name: %s\n    version: %s\n    apiVersion: v2\n    urls: [%s-%s.tgz]\n    digest: %s\n", name, v, name, v, sha256hex(b))
-		}
-	}
-	r.files["/stable/index.yaml"] = []byte(idx.String())
-	return r
-}
-
-func (r *chartRepo) ServeHTTP(w http.ResponseWriter, req *http.Request) {
-	r.hits[req.URL.Path]++
-	b, ok := r.files[req.URL.Path]
-	if !ok {
-		http.NotFound(w, req)
-		return
-	}
-	w.Write(b)
-}
-
-// client sends every request to h, whatever its host: the charts' repository URLs
-// stay fixed (https://charts.example.com/stable) and golden files stable.
-func client(h http.Handler) *http.Client {
-	return &http.Client{Transport: roundTripper(func(req *http.Request) (*http.Response, error) {
-		rec := httptest.NewRecorder()
-		h.ServeHTTP(rec, req)
-		return rec.Result(), nil
-	})}
-}
-
-type roundTripper func(*http.Request) (*http.Response, error)
-
-func (f roundTripper) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
-
 var epoch = time.Unix(1700000000, 0).UTC()
 
-// fakeRepos is an added repository "stable" backed by a chartRepo.
-type fakeRepos struct {
-	url     string
-	dir     string
-	m       *Manager
-	updates int
+// fakeFetcher serves charts from memory: name -> version -> archive, with one added
+// repository "stable" at stableURL. It records what was refreshed and requested.
+type fakeFetcher struct {
+	charts    map[string]map[string][]byte
+	refreshed [][]string
+	requests  []Request
 }
 
-func (f *fakeRepos) List() ([]*repo.Entry, error) {
-	return []*repo.Entry{{Name: "stable", URL: f.url}}, nil
-}
+const stableURL = "https://charts.example.com/stable"
 
-func (f *fakeRepos) Update(_ context.Context, names ...string) ([]repo.UpdateResult, error) {
-	f.updates++
-	return nil, nil
-}
-
-func (f *fakeRepos) Get(ctx context.Context, ref source.Ref) (*source.Fetched, error) {
-	if ref.RepoName != "stable" {
-		return nil, repo.ErrRepoNotFound
+func newFakeFetcher(t *testing.T, charts ...[2]string) *fakeFetcher {
+	f := &fakeFetcher{charts: map[string]map[string][]byte{}}
+	for _, c := range charts {
+		if f.charts[c[0]] == nil {
+			f.charts[c[0]] = map[string][]byte{}
+		}
+		f.charts[c[0]][c[1]] = archive(t, c[0], c[1])
 	}
-	got, err := f.m.getFromURL(ctx, f.url, ref.Chart, ref.Version)
+	return f
+}
+
+func (f *fakeFetcher) Repositories(context.Context) ([]Repository, error) {
+	return []Repository{{Name: "stable", URL: stableURL}}, nil
+}
+
+func (f *fakeFetcher) Refresh(_ context.Context, names []string) error {
+	f.refreshed = append(f.refreshed, names)
+	return nil
+}
+
+// Fetch returns the highest version matching req.Version.
+func (f *fakeFetcher) Fetch(_ context.Context, req Request) (*Fetched, error) {
+	f.requests = append(f.requests, req)
+	c, err := semver.NewConstraint(req.Version)
 	if err != nil {
 		return nil, err
 	}
-	c, err := chart.LoadArchive(bytes.NewReader(got.archive))
+	var best *semver.Version
+	for v := range f.charts[req.Dependency.Name] {
+		sv := semver.MustParse(v)
+		if c.Check(sv) && (best == nil || sv.GreaterThan(best)) {
+			best = sv
+		}
+	}
+	if best == nil {
+		return nil, errors.New("no chart version matches")
+	}
+	data := f.charts[req.Dependency.Name][best.Original()]
+	ch, err := chart.LoadArchive(bytes.NewReader(data))
 	if err != nil {
 		return nil, err
 	}
-	p := filepath.Join(f.dir, sha256hex(got.archive)+".tgz")
-	if err := os.WriteFile(p, got.archive, 0o644); err != nil {
-		return nil, err
-	}
-	return &source.Fetched{Chart: c, Version: got.version, Digest: got.digest, Archive: p}, nil
+	return &Fetched{Chart: ch, Archive: data, Digest: "sha256:" + sha256hex(data)}, nil
 }

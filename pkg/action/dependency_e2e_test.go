@@ -1,4 +1,4 @@
-package deps
+package action
 
 import (
 	"context"
@@ -10,13 +10,14 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hoist-dev/hoist/pkg/chart/deps"
 	"github.com/hoist-dev/hoist/pkg/source/oci"
 	"github.com/hoist-dev/hoist/pkg/testenv"
 )
 
 // TestE2EOCIDependency pushes two versions of a chart to the local registry, then
 // updates and builds a parent chart that depends on oci://REGISTRY/PATH.
-func TestE2EOCIDependency(t *testing.T) {
+func TestE2EDependencyOCI(t *testing.T) {
 	env := testenv.Require(t)
 	ctx := context.Background()
 	c, err := oci.New(oci.Options{PlainHTTP: true, CacheDir: t.TempDir()})
@@ -25,7 +26,7 @@ func TestE2EOCIDependency(t *testing.T) {
 	}
 	path := fmt.Sprintf("deps-e2e-%d", time.Now().UnixNano())
 	for _, v := range []string{"0.1.0", "0.1.5", "0.2.0"} {
-		if _, err := c.Push(ctx, oci.PushRequest{Archive: archive(t, "ocidep", v), Target: oci.Target{Registry: env.Registry, Path: path}, Created: epoch}); err != nil {
+		if _, err := c.Push(ctx, oci.PushRequest{Archive: chartArchive(t, "ocidep", v), Target: oci.Target{Registry: env.Registry, Path: path}, Created: lockEpoch}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -35,9 +36,9 @@ func TestE2EOCIDependency(t *testing.T) {
 	writeFiles(t, dir, map[string]string{
 		"Chart.yaml": "apiVersion: v2\nname: parent\nversion: 1.0.0\ndependencies:\n- name: ocidep\n  version: ~0.1.0\n  repository: " + repoRef + "\n",
 	})
-	m := &Manager{OCI: c}
+	m := &depManager{OCI: c}
 	t.Run("update", func(t *testing.T) {
-		res, err := m.Update(ctx, dir, Options{SourceDateEpoch: &epoch})
+		res, err := m.Update(ctx, dir, deps.Options{SourceDateEpoch: &lockEpoch})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -48,7 +49,7 @@ func TestE2EOCIDependency(t *testing.T) {
 		if !strings.Contains(string(lock), "repository: "+repoRef+"\n  version: 0.1.5\n") {
 			t.Errorf("Chart.lock:\n%s", lock)
 		}
-		if got := ls(t, filepath.Join(dir, "charts")); !slices.Equal(got, []string{"ocidep-0.1.5.tgz"}) {
+		if got := lsDir(t, filepath.Join(dir, "charts")); !slices.Equal(got, []string{"ocidep-0.1.5.tgz"}) {
 			t.Errorf("charts/ = %v", got)
 		}
 	})
@@ -56,14 +57,14 @@ func TestE2EOCIDependency(t *testing.T) {
 		if err := os.RemoveAll(filepath.Join(dir, "charts")); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := m.Build(ctx, dir, Options{}); err != nil {
+		if _, err := m.Build(ctx, dir, deps.Options{}); err != nil {
 			t.Fatal(err)
 		}
-		l, err := List(dir)
+		l, err := deps.List(dir)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if l.Dependencies[0].Status != StatusOK {
+		if l.Dependencies[0].Status != deps.StatusOK {
 			t.Errorf("%+v", l.Dependencies)
 		}
 	})
@@ -71,7 +72,7 @@ func TestE2EOCIDependency(t *testing.T) {
 		writeFiles(t, dir, map[string]string{
 			"Chart.yaml": "apiVersion: v2\nname: parent\nversion: 1.0.0\ndependencies:\n- name: ocidep\n  version: ^3.0.0\n  repository: " + repoRef + "\n",
 		})
-		_, err := m.Update(ctx, dir, Options{})
+		_, err := m.Update(ctx, dir, deps.Options{})
 		if err == nil || !strings.Contains(err.Error(), `dependency "ocidep" (repository "`+repoRef+`")`) {
 			t.Fatalf("err = %v", err)
 		}

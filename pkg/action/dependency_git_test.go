@@ -1,4 +1,4 @@
-package deps
+package action
 
 import (
 	"context"
@@ -11,6 +11,7 @@ import (
 	gogit "github.com/go-git/go-git/v5"
 	"github.com/go-git/go-git/v5/plumbing/object"
 
+	"github.com/hoist-dev/hoist/pkg/chart/deps"
 	"github.com/hoist-dev/hoist/pkg/source/git"
 )
 
@@ -34,7 +35,7 @@ func gitRepo(t *testing.T) string {
 	if _, err := w.Add("charts"); err != nil {
 		t.Fatal(err)
 	}
-	sig := &object.Signature{Name: "t", Email: "t@example.com", When: epoch}
+	sig := &object.Signature{Name: "t", Email: "t@example.com", When: lockEpoch}
 	h, err := w.Commit("chart", &gogit.CommitOptions{Author: sig, Committer: sig})
 	if err != nil {
 		t.Fatal(err)
@@ -45,10 +46,10 @@ func gitRepo(t *testing.T) string {
 	return "file://" + filepath.ToSlash(dir)
 }
 
-func TestUpdateGitDependency(t *testing.T) {
+func TestDependencyUpdateGit(t *testing.T) {
 	u := gitRepo(t)
 	ref := "git+" + u + "//charts/gitdep?ref=v0.3.0"
-	dir, m, _ := setup(t, "- name: gitdep\n  version: ^0.3.0\n  repository: "+ref+"\n")
+	dir, m, _ := depSetup(t, "- name: gitdep\n  version: ^0.3.0\n  repository: "+ref+"\n")
 	o := git.DefaultOptions()
 	o.CacheDir = t.TempDir()
 	g, err := git.New(o)
@@ -56,14 +57,14 @@ func TestUpdateGitDependency(t *testing.T) {
 		t.Fatal(err)
 	}
 	m.Git = g
-	res, err := m.Update(context.Background(), dir, Options{SourceDateEpoch: &epoch})
+	res, err := m.Update(context.Background(), dir, deps.Options{SourceDateEpoch: &lockEpoch})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if d := res.Dependencies[0]; d.Version != "0.3.0" || !strings.HasPrefix(d.Digest, "git:") {
 		t.Errorf("%+v", d)
 	}
-	if got := ls(t, filepath.Join(dir, "charts")); !slices.Equal(got, []string{"gitdep-0.3.0.tgz"}) {
+	if got := lsDir(t, filepath.Join(dir, "charts")); !slices.Equal(got, []string{"gitdep-0.3.0.tgz"}) {
 		t.Errorf("charts/ = %v", got)
 	}
 	lock, _ := os.ReadFile(filepath.Join(dir, "Chart.lock"))
@@ -71,10 +72,10 @@ func TestUpdateGitDependency(t *testing.T) {
 		t.Errorf("Chart.lock:\n%s", lock)
 	}
 	os.RemoveAll(filepath.Join(dir, "charts"))
-	if _, err := m.Build(context.Background(), dir, Options{}); err != nil {
+	if _, err := m.Build(context.Background(), dir, deps.Options{}); err != nil {
 		t.Fatal(err)
 	}
-	if got := ls(t, filepath.Join(dir, "charts")); !slices.Equal(got, []string{"gitdep-0.3.0.tgz"}) {
+	if got := lsDir(t, filepath.Join(dir, "charts")); !slices.Equal(got, []string{"gitdep-0.3.0.tgz"}) {
 		t.Errorf("charts/ after build = %v", got)
 	}
 }

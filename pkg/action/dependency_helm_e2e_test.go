@@ -1,4 +1,4 @@
-package deps
+package action
 
 import (
 	"bytes"
@@ -13,19 +13,20 @@ import (
 	"sigs.k8s.io/yaml"
 
 	"github.com/hoist-dev/hoist/pkg/chart"
+	"github.com/hoist-dev/hoist/pkg/chart/deps"
 	"github.com/hoist-dev/hoist/pkg/source/oci"
 	"github.com/hoist-dev/hoist/pkg/testenv"
 )
 
-const helmVersion = "4.3.1"
+const depsHelmVersion = "4.3.1"
 
 // runHelm runs the helm binary the tools script builds, with its own configuration
 // and cache, or skips the test.
-func runHelm(t *testing.T) func(dir string, args ...string) error {
+func runHelmDeps(t *testing.T) func(dir string, args ...string) error {
 	t.Helper()
-	bin := filepath.Join(testenv.DefaultToolsDir(), "helm-"+helmVersion, "helm")
+	bin := filepath.Join(testenv.DefaultToolsDir(), "helm-"+depsHelmVersion, "helm")
 	if _, err := os.Stat(bin); err != nil {
-		t.Skipf("helm %s not found at %s: build it with scripts/build-tools.sh helm", helmVersion, bin)
+		t.Skipf("helm %s not found at %s: build it with scripts/build-tools.sh helm", depsHelmVersion, bin)
 	}
 	home := t.TempDir()
 	env := append(os.Environ(),
@@ -49,9 +50,9 @@ func runHelm(t *testing.T) func(dir string, args ...string) error {
 
 // TestE2EHelmInterop checks that helm accepts the Chart.lock hoist writes and the
 // other way round: the same lock digest for file:// and oci:// dependencies.
-func TestE2EHelmInterop(t *testing.T) {
+func TestE2EDependencyHelmInterop(t *testing.T) {
 	env := testenv.Require(t)
-	helm := runHelm(t)
+	helm := runHelmDeps(t)
 	ctx := context.Background()
 	c, err := oci.New(oci.Options{PlainHTTP: true, CacheDir: t.TempDir()})
 	if err != nil {
@@ -59,7 +60,7 @@ func TestE2EHelmInterop(t *testing.T) {
 	}
 	path := fmt.Sprintf("deps-helm-%d", os.Getpid())
 	for _, v := range []string{"1.0.0", "1.1.0"} {
-		if _, err := c.Push(ctx, oci.PushRequest{Archive: archive(t, "remote", v), Target: oci.Target{Registry: env.Registry, Path: path}, Created: epoch}); err != nil {
+		if _, err := c.Push(ctx, oci.PushRequest{Archive: chartArchive(t, "remote", v), Target: oci.Target{Registry: env.Registry, Path: path}, Created: lockEpoch}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -86,10 +87,10 @@ func TestE2EHelmInterop(t *testing.T) {
 		}
 		return l
 	}
-	m := &Manager{OCI: c}
+	m := &depManager{OCI: c}
 
 	hoistDir, helmDir := mk(), mk()
-	if _, err := m.Update(ctx, hoistDir, Options{SourceDateEpoch: &epoch}); err != nil {
+	if _, err := m.Update(ctx, hoistDir, deps.Options{SourceDateEpoch: &lockEpoch}); err != nil {
 		t.Fatal(err)
 	}
 	if err := helm(helmDir, "dependency", "update", ".", "--plain-http"); err != nil {
@@ -111,7 +112,7 @@ func TestE2EHelmInterop(t *testing.T) {
 		t.Errorf("helm build from hoist's lock: %v", err)
 	}
 	os.RemoveAll(filepath.Join(helmDir, "charts"))
-	if _, err := m.Build(ctx, helmDir, Options{}); err != nil {
+	if _, err := m.Build(ctx, helmDir, deps.Options{}); err != nil {
 		t.Errorf("hoist build from helm's lock: %v", err)
 	}
 }
