@@ -14,6 +14,7 @@ import (
 	"github.com/hoist-dev/hoist/pkg/chart"
 	"github.com/hoist-dev/hoist/pkg/chart/provenance"
 	"github.com/hoist-dev/hoist/pkg/postrender"
+	"github.com/hoist-dev/hoist/pkg/source/kpkg"
 )
 
 func newPackageCmd() *cobra.Command {
@@ -65,7 +66,7 @@ read from --passphrase-file ("-" for standard input) or HOIST_SIGNING_PASSPHRASE
 				if !fi.IsDir() {
 					return fmt.Errorf("%s is not a directory: hoist package takes chart or kustomize package directories", dir)
 				}
-				if isPkg[i] = postrender.IsPackage(os.DirFS(dir)); isPkg[i] {
+				if isPkg[i] = kpkg.IsPackage(os.DirFS(dir)); isPkg[i] {
 					if err := refuseChartOnlyFlags(dir, map[string]bool{"sign": sign, "dependency-update": depUpdate, "version": version != "", "app-version": appVersion != ""}); err != nil {
 						return err
 					}
@@ -148,7 +149,7 @@ func refuseChartOnlyFlags(dir string, set map[string]bool) error {
 	for _, f := range []struct{ name, why string }{
 		{"sign", "only charts are signed (a provenance file is Helm's format for a chart)"},
 		{"dependency-update", "a kustomize package has no chart dependencies"},
-		{"version", "its version is the kustomization's metadata.annotations[" + postrender.VersionAnnotation + "]; set it there"},
+		{"version", "its version is the kustomization's metadata.annotations[" + kpkg.VersionAnnotation + "]; set it there"},
 		{"app-version", "it has no appVersion"},
 	} {
 		if set[f.name] {
@@ -159,7 +160,7 @@ func refuseChartOnlyFlags(dir string, set map[string]bool) error {
 }
 
 // savePackage writes the kustomize package in dir as dest/<name>-<version>.tgz (its
-// postrender.Package.Archive) and returns the file's path. The archive is written
+// kpkg.Package.Archive) and returns the file's path. The archive is written
 // to a temporary file and renamed, so a failure leaves nothing; a non-zero modTime
 // (SOURCE_DATE_EPOCH) becomes the file's modification time.
 func savePackage(dir, dest string, modTime time.Time) (string, error) {

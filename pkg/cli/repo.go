@@ -9,6 +9,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/hoist-dev/hoist/pkg/postrender"
 	"github.com/hoist-dev/hoist/pkg/source"
 	"github.com/hoist-dev/hoist/pkg/source/git"
 	"github.com/hoist-dev/hoist/pkg/source/repo"
@@ -25,7 +26,9 @@ func repoManager(userAgent string, timeout time.Duration) *repo.Manager {
 // gitSource is the Git getter with the environment's defaults (git.DefaultOptions:
 // cache, netrc, SSH keys, agent and known_hosts).
 func gitSource() source.Getter {
-	g, err := git.New(git.DefaultOptions())
+	o := git.DefaultOptions()
+	o.Packages = postrender.RepositoryPackages{}
+	g, err := git.New(o)
 	if err != nil {
 		return failingGetter{err}
 	}

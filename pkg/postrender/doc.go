@@ -1,9 +1,8 @@
 // Package postrender changes rendered manifests after the chart's templates: with a
 // kustomize overlay (Overlay, built in memory with sigs.k8s.io/kustomize/api), with a
 // Helm-compatible post-renderer program (Exec), or both (Chain); and renders
-// kustomize packages (Package: a directory with a kustomization and no Chart.yaml)
-// as releases of their own, packaged for OCI registries with ContentMediaType and
-// ConfigMediaType.
+// kustomize packages (kpkg.Package: a directory with a kustomization and no
+// Chart.yaml) as releases of their own.
 //
 // Every post-renderer returns manifests and hooks in Helm's install order
 // (engine.SortManifests), each keeping the template path it was rendered from.
@@ -53,19 +52,19 @@
 //
 // # Kustomize packages
 //
-// A Package is named by its kustomization's metadata.name or its directory, and
-// versioned by the annotation hoist.dev/version (else 0.0.0). Render builds it like
-// an overlay, gives namespaced objects without a namespace the release's, and treats
-// objects annotated helm.sh/hook as hooks. Archive and LoadArchive write and read it
-// as a deterministic gzipped tar, refusing links, traversal and oversized content;
-// IsPackageArchive recognises one. LoadPackageIn reads a package from a directory of
-// a repository checkout whose kustomizations may use other directories of the
-// repository, by relative path or, with SameRepository, by the repository's URL.
+// A kustomize package (kpkg.Package: its name, version, files and archive) is
+// built here: Package renders it like an overlay, gives namespaced objects without
+// a namespace the release's, and treats objects annotated helm.sh/hook as hooks.
+// LoadPackage reads one from a directory and checks its kustomization as
+// LoadOverlay does. LoadPackageIn reads a package from a directory of a repository
+// checkout whose kustomizations may use other directories of the repository, by
+// relative path or, with SameRepository, by the repository's URL
+// (RepositoryPackages offers it to pkg/source/git).
 //
 // # Limits
 //
-// An overlay or package holds at most MaxFiles files of MaxFileSize bytes each and
-// MaxTotalSize bytes in all. Kustomize's in-memory file system only holds names of
-// letters, digits, '-', '_', '.' and ':'; a file referred to by another name is an
-// error, other such files are left out of the build.
+// An overlay or package holds at most kpkg.MaxFiles files of kpkg.MaxFileSize
+// bytes each and kpkg.MaxTotalSize bytes in all. Kustomize's in-memory file system
+// only holds names of letters, digits, '-', '_', '.' and ':'; a file referred to
+// by another name is an error, other such files are left out of the build.
 package postrender

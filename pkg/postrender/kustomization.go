@@ -16,6 +16,8 @@ import (
 	"sigs.k8s.io/kustomize/kyaml/resid"
 	kyaml "sigs.k8s.io/kustomize/kyaml/yaml"
 	"sigs.k8s.io/yaml"
+
+	"github.com/hoist-dev/hoist/pkg/source/kpkg"
 )
 
 // kustomization is one parsed kustomization file reachable from the root.
@@ -336,7 +338,7 @@ func (t *tree) resolve(k *kustomization, field, ref string, dirOK bool) (string,
 			t.rewrites[k.file] = map[string]string{}
 		}
 		t.rewrites[k.file][ref] = local
-	case path.IsAbs(ref) || filepath.IsAbs(ref) || isDrivePath(ref):
+	case path.IsAbs(ref) || filepath.IsAbs(ref) || kpkg.IsDrivePath(ref):
 		return "", false, fail("%w: absolute path", ErrUnsafePath)
 	}
 	target := path.Join(k.dir, local)
@@ -370,7 +372,7 @@ func (t *tree) resolve(k *kustomization, field, ref string, dirOK bool) (string,
 }
 
 // hasDir reports whether some file lies under the slash path dir.
-func (t *tree) hasDir(dir string) bool { return dir == "." || hasPrefixDir(t.files, dir) }
+func (t *tree) hasDir(dir string) bool { return dir == "." || kpkg.HasDir(t.files, dir) }
 
 // relPath is the slash path of to relative to from (both clean slash paths
 // relative to the same root, "." for the root).
@@ -491,15 +493,6 @@ func isRemote(ref string) bool {
 func hostLike(ref string) bool {
 	first, _, ok := strings.Cut(ref, "/")
 	return ok && first != "." && first != ".." && strings.Contains(first, ".")
-}
-
-// isDrivePath reports whether name starts like a Windows drive path ("c:/", "c:\").
-func isDrivePath(name string) bool {
-	if len(name) < 3 || name[1] != ':' || (name[2] != '/' && name[2] != '\\') {
-		return false
-	}
-	c := name[0] | 0x20
-	return 'a' <= c && c <= 'z'
 }
 
 // patchRef is one patch of a kustomization.

@@ -25,6 +25,7 @@ import (
 	"sigs.k8s.io/yaml"
 
 	"github.com/hoist-dev/hoist/pkg/engine"
+	"github.com/hoist-dev/hoist/pkg/source/kpkg"
 )
 
 // overlayRoot is where the overlay's files are in kustomize's in-memory file
@@ -54,11 +55,11 @@ type Overlay struct {
 }
 
 // LoadOverlay reads every regular file under dir (skipping .git directories;
-// following symlinks that stay inside dir, refusing others) within MaxFiles,
-// MaxFileSize and MaxTotalSize, and checks the kustomization: present at the root,
+// following symlinks that stay inside dir, refusing others) within the limits of
+// kpkg.ReadDir, and checks the kustomization: present at the root,
 // valid, with every file it refers to inside dir and no remote base.
 func LoadOverlay(dir string) (*Overlay, error) {
-	files, err := readDir(dir)
+	files, err := kpkg.ReadDir(dir)
 	if err != nil {
 		return nil, fmt.Errorf("kustomize overlay: %w", err)
 	}
@@ -91,7 +92,7 @@ func OverlayFromRecord(rec map[string]string) (*Overlay, error) {
 	if err != nil {
 		return nil, fmt.Errorf("recorded kustomize overlay: %w", err)
 	}
-	if err := checkFiles(files); err != nil {
+	if err := kpkg.CheckFiles(files); err != nil {
 		return nil, fmt.Errorf("recorded kustomize overlay: %w", err)
 	}
 	return &Overlay{Files: files}, nil
