@@ -27,9 +27,9 @@
 // of the kustomization; every other hook passes through untouched (and so does not
 // follow renames: a hook that refers to a ConfigMap the overlay renames keeps the
 // old name unless a patch names the hook too). A patch whose target selects
-// nothing is an error naming the patch (kustomize ignores it). The check is
-// deliberately lenient: an object counts under its names and namespaces before and
-// after kustomize.
+// nothing is an error naming the patch (kustomize ignores it). Targets are matched
+// by kustomize's own ResMap.Select; the check is deliberately lenient: an object
+// counts under its names and namespaces before and after kustomize.
 //
 // Objects that went through kustomize come out as kustomize's kyaml prints them,
 // keeping their field order, styles and comments; the others unchanged. An overlay

@@ -9,7 +9,6 @@ import (
 	"regexp"
 	"strings"
 
-	"k8s.io/apimachinery/pkg/labels"
 	"sigs.k8s.io/kustomize/api/konfig"
 	"sigs.k8s.io/kustomize/api/types"
 	"sigs.k8s.io/kustomize/kyaml/kio"
@@ -495,18 +494,6 @@ func hostLike(ref string) bool {
 	return ok && first != "." && first != ".." && strings.Contains(first, ".")
 }
 
-// patchRef is one patch of a kustomization.
-type patchRef struct {
-	where  string // for messages: "dir/kustomization.yaml: patches[1] (path: p.yaml)"
-	target *types.Selector
-	sel    *types.SelectorRegex
-	labels labels.Selector // of the target, nil when none
-	annots labels.Selector
-	// ids are the kind and name of each strategic-merge document, for a patch
-	// without a target.
-	ids []resid.ResId
-}
-
 // collectPatches records k's patches (patches, patchesJson6902 and
 // patchesStrategicMerge) for the hook rule and the target check.
 func (t *tree) collectPatches(k *kustomization) error {
@@ -528,11 +515,8 @@ func (t *tree) collectPatches(k *kustomization) error {
 				return fmt.Errorf("%s: %w: target: %w", where, ErrInvalidKustomization, err)
 			}
 			pr.sel = sel
-			if pr.labels, err = parseSelector(p.Target.LabelSelector); err != nil {
-				return fmt.Errorf("%s: %w: target.labelSelector: %w", where, ErrInvalidKustomization, err)
-			}
-			if pr.annots, err = parseSelector(p.Target.AnnotationSelector); err != nil {
-				return fmt.Errorf("%s: %w: target.annotationSelector: %w", where, ErrInvalidKustomization, err)
+			if err := checkSelectors(p.Target); err != nil {
+				return fmt.Errorf("%s: %w: %w", where, ErrInvalidKustomization, err)
 			}
 		} else {
 			pr.ids = smTargets(text)
@@ -562,13 +546,6 @@ func (t *tree) collectPatches(k *kustomization) error {
 	return nil
 }
 
-func parseSelector(s string) (labels.Selector, error) {
-	if s == "" {
-		return nil, nil
-	}
-	return labels.Parse(s)
-}
-
 // smTargets is the kind, name and namespace of each object of a strategic-merge
 // patch; nothing for a JSON 6902 patch or what does not parse.
 func smTargets(text string) []resid.ResId {
@@ -585,113 +562,3 @@ func smTargets(text string) []resid.ResId {
 	}
 	return ids
 }
-
-// ident is what a patch target is matched against: an object, possibly under
-// several names, namespaces and sets of labels and annotations (before and after
-// kustomize).
-type ident struct {
-	source      string // the template or file it comes from, if any
-	gvk         resid.Gvk
-	names       []string
-	namespaces  []string
-	labels      []map[string]string
-	annotations []map[string]string
-}
-
-func nodeIdent(n *kyaml.RNode) *ident {
-	if n.YNode().Kind != kyaml.MappingNode || n.GetKind() == "" {
-		return nil
-	}
-	return &ident{
-		gvk:         resid.GvkFromNode(n),
-		names:       []string{n.GetName()},
-		namespaces:  []string{n.GetNamespace()},
-		labels:      []map[string]string{n.GetLabels()},
-		annotations: []map[string]string{n.GetAnnotations()},
-	}
-}
-
-func generatedIdent(kind string, a types.GeneratorArgs, file string) *ident {
-	return &ident{
-		source:      file,
-		gvk:         resid.Gvk{Version: "v1", Kind: kind},
-		names:       []string{a.Name},
-		namespaces:  []string{a.Namespace},
-		labels:      []map[string]string{nil},
-		annotations: []map[string]string{nil},
-	}
-}
-
-// selects reports whether the patch's target selects id, as kustomize's
-// ResMap.Select would under any of id's names, namespaces, labels and annotations.
-func (p *patchRef) selects(id *ident) bool {
-	if p.sel == nil || !p.sel.MatchGvk(id.gvk) {
-		return false
-	}
-	return anyOf(id.names, p.sel.MatchName) &&
-		anyOf(id.namespaces, func(ns string) bool {
-			return p.sel.MatchNamespace(resid.NewResIdWithNamespace(id.gvk, "", ns).EffectiveNamespace())
-		}) &&
-		anyOf(id.labels, func(l map[string]string) bool { return p.labels == nil || p.labels.Matches(labels.Set(l)) }) &&
-		anyOf(id.annotations, func(a map[string]string) bool { return p.annots == nil || p.annots.Matches(labels.Set(a)) })
-}
-
-// names reports whether the patch names the object id explicitly: a target with a
-// name that selects it, or a strategic-merge document of its kind and name.
-func (p *patchRef) names(id *ident) bool {
-	if p.target != nil {
-		return p.target.Name != "" && p.selects(id)
-	}
-	for _, t := range p.ids {
-		if t.Kind == id.gvk.Kind && anyOf(id.names, func(n string) bool { return n == t.Name }) {
-			return true
-		}
-	}
-	return false
-}
-
-func anyOf[T any](xs []T, f func(T) bool) bool {
-	for _, x := range xs {
-		if f(x) {
-			return true
-		}
-	}
-	return false
-}
-
-// variants adds to id the names and namespaces kustomize may have matched before
-// transforming it: without any namePrefix or nameSuffix of the tree, without a
-// generator's hash suffix, in any namespace a kustomization sets.
-func (t *tree) variants(id *ident) {
-	seen := map[string]bool{}
-	for _, n := range id.names {
-		seen[n] = true
-	}
-	for i := 0; i < len(id.names) && len(id.names) < 64; i++ {
-		n := id.names[i]
-		var more []string
-		for _, p := range t.prefixes {
-			if s, ok := strings.CutPrefix(n, p); ok {
-				more = append(more, s)
-			}
-		}
-		for _, s := range t.suffixes {
-			if s, ok := strings.CutSuffix(n, s); ok {
-				more = append(more, s)
-			}
-		}
-		if hashSuffix.MatchString(n) {
-			more = append(more, n[:len(n)-11])
-		}
-		for _, m := range more {
-			if m != "" && !seen[m] {
-				seen[m] = true
-				id.names = append(id.names, m)
-			}
-		}
-	}
-	id.namespaces = append(id.namespaces, t.namespaces...)
-}
-
-// hashSuffix is the hash kustomize appends to a generated name.
-var hashSuffix = regexp.MustCompile(`-[a-z0-9]{10}$`)

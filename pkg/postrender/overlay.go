@@ -259,8 +259,8 @@ func quickIdent(content string, head *engine.Head) *ident {
 		gvk:         resid.Gvk{Group: gv.Group, Version: gv.Version, Kind: head.Kind},
 		names:       []string{md.Name},
 		namespaces:  []string{md.Namespace},
-		labels:      []map[string]string{md.Labels},
-		annotations: []map[string]string{md.Annotations},
+		labels:      md.Labels,
+		annotations: md.Annotations,
 	}
 }
 
