@@ -36,6 +36,9 @@
 // that only patches sends only the manifests its patches may select through
 // kustomize, whose cost grows with the square of the number of objects.
 //
+// kustomize panics on some inputs; a run returns such a panic as an error wrapping
+// ErrKustomizePanic and naming the overlay or package.
+//
 // kustomize prints warnings about deprecated fields (commonLabels,
 // patchesStrategicMerge…) on the process's standard error; it offers no way to
 // send them elsewhere.

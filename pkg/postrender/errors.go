@@ -35,6 +35,9 @@ var (
 	// ErrInvalidArchive: the input is not a gzip-compressed tar archive, is corrupt
 	// or truncated, or has two entries of the same name.
 	ErrInvalidArchive = kpkg.ErrInvalidArchive
+	// ErrKustomizePanic: kustomize panicked on the input (the error gives the
+	// panic's value); the process goes on.
+	ErrKustomizePanic = errors.New("kustomize panicked")
 	// ErrInvalidOutput: a post-renderer printed something that is not a stream of
 	// Kubernetes objects.
 	ErrInvalidOutput = errors.New("invalid post-renderer output")

@@ -133,7 +133,7 @@ func (o *Overlay) Record() map[string]string {
 // annotation, namespace, image or replica transformation, no patch that renames),
 // only the manifests that some patch may select go through kustomize; the others
 // cannot change and pass by, which saves most of kustomize's cost.
-func (o *Overlay) Run(ctx context.Context, manifests []engine.Manifest, hooks []*engine.Hook) ([]engine.Manifest, []*engine.Hook, error) {
+func (o *Overlay) Run(ctx context.Context, manifests []engine.Manifest, hooks []*engine.Hook) (_ []engine.Manifest, _ []*engine.Hook, err error) {
 	if o == nil {
 		return manifests, hooks, nil
 	}
@@ -145,6 +145,7 @@ func (o *Overlay) Run(ctx context.Context, manifests []engine.Manifest, hooks []
 		return nil, nil, fmt.Errorf("kustomize overlay: %w", err)
 	}
 	b := &build{tree: t, what: "kustomize overlay", renderedFile: renderedName(o.Files), selective: t.selective()}
+	defer b.catch(&err)
 	for i := range manifests {
 		if err := b.addInput(i, &manifests[i], nil); err != nil {
 			return nil, nil, err
@@ -383,6 +384,16 @@ func (b *build) touched(in *input) bool {
 		}
 	}
 	return false
+}
+
+// catch turns a panic during the build into an error naming the overlay or
+// package: kustomize panics on some inputs (previous-name annotations of its own
+// that do not add up), and one release's input must not crash a process that
+// serves many. Deferred by the build's callers, whose results stay nil.
+func (b *build) catch(err *error) {
+	if r := recover(); r != nil {
+		*err = fmt.Errorf("%s: %s: %w: %v", b.what, b.name(b.root), ErrKustomizePanic, r)
+	}
 }
 
 // localConfigAnnotation marks objects kustomize leaves out of its output.

@@ -59,12 +59,13 @@ func newPackage(files map[string]string, defaultName, display string) (*kpkg.Pac
 // they stay in it. A kustomization's own namespace field is applied first by
 // kustomize and wins. Kinds are known to be cluster-scoped from kustomize's
 // built-in list and the package's own CustomResourceDefinitions.
-func (p Package) Render(namespace string) ([]engine.Manifest, []*engine.Hook, error) {
+func (p Package) Render(namespace string) (_ []engine.Manifest, _ []*engine.Hook, err error) {
 	t, err := loadTree(p.Files, p.Name)
 	if err != nil {
 		return nil, nil, fmt.Errorf("kustomize package: %w", err)
 	}
 	b := &build{tree: t, what: "kustomize package", namePrefix: p.Name, namespace: namespace}
+	defer b.catch(&err)
 	docs, err := b.run(context.Background())
 	if err != nil {
 		return nil, nil, err
