@@ -6,11 +6,11 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"strconv"
 	"time"
 
 	"github.com/spf13/cobra"
 
+	"github.com/hoist-dev/hoist/pkg/chart"
 	"github.com/hoist-dev/hoist/pkg/chart/deps"
 )
 
@@ -48,15 +48,10 @@ func (f *dependencyFlags) options() (deps.Options, error) {
 
 // depSourceDateEpoch reads SOURCE_DATE_EPOCH (nil when unset).
 func depSourceDateEpoch() (*time.Time, error) {
-	s := os.Getenv("SOURCE_DATE_EPOCH")
-	if s == "" {
-		return nil, nil
+	t, err := chart.SourceDateEpoch(os.Getenv("SOURCE_DATE_EPOCH"))
+	if err != nil || t.IsZero() {
+		return nil, err
 	}
-	n, err := strconv.ParseInt(s, 10, 64)
-	if err != nil {
-		return nil, fmt.Errorf("SOURCE_DATE_EPOCH=%q: want seconds since the epoch", s)
-	}
-	t := time.Unix(n, 0).UTC()
 	return &t, nil
 }
 

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"strconv"
 	"time"
 
 	"github.com/Masterminds/semver/v3"
@@ -48,15 +47,11 @@ read from --passphrase-file ("-" for standard input) or HOIST_SIGNING_PASSPHRASE
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts := chart.SaveOptions{}
-			var sourceDate time.Time
-			if s := os.Getenv("SOURCE_DATE_EPOCH"); s != "" {
-				n, err := strconv.ParseInt(s, 10, 64)
-				if err != nil {
-					return fmt.Errorf("SOURCE_DATE_EPOCH=%q: want seconds since the epoch", s)
-				}
-				opts.ModTime = time.Unix(n, 0)
-				sourceDate = opts.ModTime
+			sourceDate, err := chart.SourceDateEpoch(os.Getenv("SOURCE_DATE_EPOCH"))
+			if err != nil {
+				return err
 			}
+			opts.ModTime = sourceDate
 			isPkg := make([]bool, len(args))
 			for i, dir := range args {
 				fi, err := os.Stat(dir)
