@@ -2,7 +2,6 @@ package postrender
 
 import (
 	"errors"
-	"fmt"
 	"regexp"
 	"strings"
 
@@ -12,31 +11,6 @@ import (
 	"sigs.k8s.io/kustomize/kyaml/resid"
 	kyaml "sigs.k8s.io/kustomize/kyaml/yaml"
 )
-
-// patchRef is one patch of a kustomization.
-type patchRef struct {
-	where  string // for messages: "dir/kustomization.yaml: patches[1] (path: p.yaml)"
-	target *types.Selector
-	// sel is target compiled, for a quick look at an object's kind and name
-	// before its identity is parsed.
-	sel *types.SelectorRegex
-	// ids are the kind and name of each strategic-merge document, for a patch
-	// without a target.
-	ids []resid.ResId
-}
-
-// checkSelectors fails for a target whose labelSelector or annotationSelector
-// kustomize cannot parse (it would fail only when the patch is applied).
-func checkSelectors(s *types.Selector) error {
-	probe := kyaml.NewMapRNode(nil)
-	if _, err := probe.MatchesLabelSelector(s.LabelSelector); err != nil {
-		return fmt.Errorf("target.labelSelector: %w", err)
-	}
-	if _, err := probe.MatchesAnnotationSelector(s.AnnotationSelector); err != nil {
-		return fmt.Errorf("target.annotationSelector: %w", err)
-	}
-	return nil
-}
 
 // ident is what a patch target is matched against: an object, possibly under
 // several names and namespaces (before and after kustomize).
