@@ -25,7 +25,7 @@ const (
 )
 
 // packPackage builds the manifest of a kustomize package archive (its
-// postrender.Archive): config the package's kpkg.PackageConfig as JSON
+// kpkg.Package.Archive): config the package's kpkg.PackageConfig as JSON
 // (kpkg.ConfigMediaType, also the manifest's artifactType), one layer the
 // archive as given (kpkg.ContentMediaType), and the annotations
 // org.opencontainers.image.title (name), .version and .created (RFC 3339, UTC).
