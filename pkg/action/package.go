@@ -13,6 +13,7 @@ import (
 	"github.com/hoist-dev/hoist/pkg/chart"
 	"github.com/hoist-dev/hoist/pkg/chart/provenance"
 	"github.com/hoist-dev/hoist/pkg/postrender"
+	"github.com/hoist-dev/hoist/pkg/source/kpkg"
 )
 
 // DependencyUpdater updates a chart directory's dependencies (DependencyUpdate).
@@ -91,7 +92,7 @@ func (a Package) Run(ctx context.Context, opts PackageOptions) (PackageResult, e
 		if !fi.IsDir() {
 			return res, fmt.Errorf("%s is not a directory: hoist package takes chart or kustomize package directories", dir)
 		}
-		if isPkg[i] = postrender.IsPackage(os.DirFS(dir)); isPkg[i] {
+		if isPkg[i] = kpkg.IsPackage(os.DirFS(dir)); isPkg[i] {
 			if err := refuseChartOnlyOptions(dir, opts); err != nil {
 				return res, err
 			}
@@ -192,7 +193,7 @@ func refuseChartOnlyOptions(dir string, opts PackageOptions) error {
 	}{
 		{"sign", opts.Sign, "only charts are signed (a provenance file is Helm's format for a chart)"},
 		{"dependency-update", opts.DependencyUpdate, "a kustomize package has no chart dependencies"},
-		{"version", opts.Version != "", "its version is the kustomization's metadata.annotations[" + postrender.VersionAnnotation + "]; set it there"},
+		{"version", opts.Version != "", "its version is the kustomization's metadata.annotations[" + kpkg.VersionAnnotation + "]; set it there"},
 		{"app-version", opts.AppVersion != "", "it has no appVersion"},
 	} {
 		if f.set {

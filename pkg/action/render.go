@@ -7,6 +7,7 @@ import (
 	"github.com/hoist-dev/hoist/pkg/postrender"
 	"github.com/hoist-dev/hoist/pkg/render"
 	"github.com/hoist-dev/hoist/pkg/source"
+	"github.com/hoist-dev/hoist/pkg/source/kpkg"
 )
 
 // The chart render lives in pkg/render (which imports no client-go); these are its
@@ -30,8 +31,8 @@ func Render(ctx context.Context, c *chart.Chart, opts RenderOptions) (*Rendered,
 
 // RenderPackage renders a kustomize package as a release's manifests and hooks, then
 // runs the post-renderer of opts, if any.
-func RenderPackage(ctx context.Context, p *postrender.Package, opts RenderOptions) (*Rendered, error) {
-	return render.KustomizePackage(ctx, p, opts)
+func RenderPackage(ctx context.Context, p *kpkg.Package, opts RenderOptions) (*Rendered, error) {
+	return render.KustomizePackage(ctx, postrender.Package{Package: p}, opts)
 }
 
 // RenderFetched renders what a source fetched: a chart, or a kustomize package.

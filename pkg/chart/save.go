@@ -10,6 +10,7 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"strconv"
 	"time"
 
 	"sigs.k8s.io/yaml"
@@ -21,6 +22,20 @@ type SaveOptions struct {
 	// Unix epoch, so the same chart always gives the same bytes; set it from
 	// SOURCE_DATE_EPOCH to follow reproducible-builds conventions.
 	ModTime time.Time
+}
+
+// SourceDateEpoch parses a value of the SOURCE_DATE_EPOCH environment variable
+// (reproducible-builds.org: whole seconds since the Unix epoch) as a time in UTC;
+// the zero time for "". The caller reads the environment.
+func SourceDateEpoch(value string) (time.Time, error) {
+	if value == "" {
+		return time.Time{}, nil
+	}
+	n, err := strconv.ParseInt(value, 10, 64)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("SOURCE_DATE_EPOCH=%q: want seconds since the epoch", value)
+	}
+	return time.Unix(n, 0).UTC(), nil
 }
 
 // Save writes c as <name>-<version>.tgz in dir and returns the file's path. The

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 )
@@ -44,5 +45,20 @@ func TestSaveIsReproducibleAndLoadsBack(t *testing.T) {
 	}
 	if filepath.Base(p1) != c.Name()+"-"+c.Metadata.Version+".tgz" {
 		t.Fatalf("archive name %s", filepath.Base(p1))
+	}
+}
+
+func TestSourceDateEpoch(t *testing.T) {
+	if got, err := SourceDateEpoch(""); err != nil || !got.IsZero() {
+		t.Errorf(`"": %v, %v`, got, err)
+	}
+	if got, err := SourceDateEpoch("1700000000"); err != nil || got.Unix() != 1700000000 || got.Location() != time.UTC {
+		t.Errorf("1700000000: %v, %v", got, err)
+	}
+	if got, err := SourceDateEpoch("0"); err != nil || got.Unix() != 0 || got.IsZero() {
+		t.Errorf("0: %v, %v", got, err)
+	}
+	if _, err := SourceDateEpoch("yesterday"); err == nil || !strings.Contains(err.Error(), `SOURCE_DATE_EPOCH="yesterday"`) {
+		t.Errorf("yesterday: %v", err)
 	}
 }

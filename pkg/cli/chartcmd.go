@@ -37,7 +37,7 @@ func newTemplateCmd(deps Deps, s *settings) *cobra.Command {
 				return nil, nil, err
 			}
 			if f.Package != nil {
-				return f.Chart, f.Package, nil
+				return f.Chart, postrender.Package{Package: f.Package}, nil
 			}
 			return f.Chart, nil, nil
 		},

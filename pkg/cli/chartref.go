@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/hoist-dev/hoist/pkg/action"
+	"github.com/hoist-dev/hoist/pkg/postrender"
 	"github.com/hoist-dev/hoist/pkg/source"
 	"github.com/hoist-dev/hoist/pkg/source/git"
 	"github.com/hoist-dev/hoist/pkg/source/repo"
@@ -43,7 +44,10 @@ func repoManager(userAgent string, timeout time.Duration) *repo.Manager {
 // gitSource is the Git getter with the environment's defaults (git.DefaultOptions:
 // cache, netrc, SSH keys, agent and known_hosts).
 func gitSource() source.Getter {
-	g, err := git.New(git.DefaultOptions())
+	o := git.DefaultOptions()
+	// Git sources check a kustomize package fully (the git package cannot link kustomize).
+	o.Packages = postrender.RepositoryPackages{}
+	g, err := git.New(o)
 	if err != nil {
 		return failingGetter{err}
 	}

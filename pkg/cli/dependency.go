@@ -4,12 +4,12 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"strconv"
 	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/hoist-dev/hoist/pkg/action"
+	"github.com/hoist-dev/hoist/pkg/chart"
 )
 
 // dependencyFlags are the flags of `dependency update` and `dependency build`.
@@ -37,15 +37,10 @@ func (f *dependencyFlags) options(d Deps, dir string) (action.DependencyOptions,
 
 // sourceDateEpoch reads SOURCE_DATE_EPOCH (nil when unset).
 func sourceDateEpoch() (*time.Time, error) {
-	s := os.Getenv("SOURCE_DATE_EPOCH")
-	if s == "" {
-		return nil, nil
+	t, err := chart.SourceDateEpoch(os.Getenv("SOURCE_DATE_EPOCH"))
+	if err != nil || t.IsZero() {
+		return nil, err
 	}
-	n, err := strconv.ParseInt(s, 10, 64)
-	if err != nil {
-		return nil, fmt.Errorf("SOURCE_DATE_EPOCH=%q: want seconds since the epoch", s)
-	}
-	t := time.Unix(n, 0).UTC()
 	return &t, nil
 }
 

@@ -1,9 +1,8 @@
 // Package postrender changes rendered manifests after the chart's templates: with a
 // kustomize overlay (Overlay, built in memory with sigs.k8s.io/kustomize/api), with a
 // Helm-compatible post-renderer program (Exec), or both (Chain); and renders
-// kustomize packages (Package: a directory with a kustomization and no Chart.yaml)
-// as releases of their own, packaged for OCI registries with ContentMediaType and
-// ConfigMediaType.
+// kustomize packages (kpkg.Package: a directory with a kustomization and no
+// Chart.yaml) as releases of their own.
 //
 // Every post-renderer returns manifests and hooks in Helm's install order
 // (engine.SortManifests), each keeping the template path it was rendered from.
@@ -28,14 +27,17 @@
 // of the kustomization; every other hook passes through untouched (and so does not
 // follow renames: a hook that refers to a ConfigMap the overlay renames keeps the
 // old name unless a patch names the hook too). A patch whose target selects
-// nothing is an error naming the patch (kustomize ignores it). The check is
-// deliberately lenient: an object counts under its names and namespaces before and
-// after kustomize.
+// nothing is an error naming the patch (kustomize ignores it). Targets are matched
+// by kustomize's own ResMap.Select; the check is deliberately lenient: an object
+// counts under its names and namespaces before and after kustomize.
 //
 // Objects that went through kustomize come out as kustomize's kyaml prints them,
 // keeping their field order, styles and comments; the others unchanged. An overlay
 // that only patches sends only the manifests its patches may select through
 // kustomize, whose cost grows with the square of the number of objects.
+//
+// kustomize panics on some inputs; a run returns such a panic as an error wrapping
+// ErrKustomizePanic and naming the overlay or package.
 //
 // kustomize prints warnings about deprecated fields (commonLabels,
 // patchesStrategicMerge…) on the process's standard error; it offers no way to
@@ -53,19 +55,19 @@
 //
 // # Kustomize packages
 //
-// A Package is named by its kustomization's metadata.name or its directory, and
-// versioned by the annotation hoist.dev/version (else 0.0.0). Render builds it like
-// an overlay, gives namespaced objects without a namespace the release's, and treats
-// objects annotated helm.sh/hook as hooks. Archive and LoadArchive write and read it
-// as a deterministic gzipped tar, refusing links, traversal and oversized content;
-// IsPackageArchive recognises one. LoadPackageIn reads a package from a directory of
-// a repository checkout whose kustomizations may use other directories of the
-// repository, by relative path or, with SameRepository, by the repository's URL.
+// A kustomize package (kpkg.Package: its name, version, files and archive) is
+// built here: Package renders it like an overlay, gives namespaced objects without
+// a namespace the release's, and treats objects annotated helm.sh/hook as hooks.
+// LoadPackage reads one from a directory and checks its kustomization as
+// LoadOverlay does. LoadPackageIn reads a package from a directory of a repository
+// checkout whose kustomizations may use other directories of the repository, by
+// relative path or, with SameRepository, by the repository's URL
+// (RepositoryPackages offers it to pkg/source/git).
 //
 // # Limits
 //
-// An overlay or package holds at most MaxFiles files of MaxFileSize bytes each and
-// MaxTotalSize bytes in all. Kustomize's in-memory file system only holds names of
-// letters, digits, '-', '_', '.' and ':'; a file referred to by another name is an
-// error, other such files are left out of the build.
+// An overlay or package holds at most kpkg.MaxFiles files of kpkg.MaxFileSize
+// bytes each and kpkg.MaxTotalSize bytes in all. Kustomize's in-memory file system
+// only holds names of letters, digits, '-', '_', '.' and ':'; a file referred to
+// by another name is an error, other such files are left out of the build.
 package postrender

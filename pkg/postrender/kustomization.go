@@ -2,20 +2,14 @@ package postrender
 
 import (
 	"fmt"
-	"io/fs"
 	"path"
 	"path/filepath"
 	"reflect"
-	"regexp"
 	"strings"
 
-	"k8s.io/apimachinery/pkg/labels"
 	"sigs.k8s.io/kustomize/api/konfig"
 	"sigs.k8s.io/kustomize/api/types"
 	"sigs.k8s.io/kustomize/kyaml/kio"
-	"sigs.k8s.io/kustomize/kyaml/resid"
-	kyaml "sigs.k8s.io/kustomize/kyaml/yaml"
-	"sigs.k8s.io/yaml"
 )
 
 // kustomization is one parsed kustomization file reachable from the root.
@@ -55,54 +49,6 @@ type tree struct {
 	// renames is set when a patch may change an object's kind, name or
 	// namespace (kustomize then updates the references to it everywhere).
 	renames bool
-}
-
-// selective reports whether only the rendered objects that a patch selects need
-// to go through kustomize: when every kustomization holds nothing but patches,
-// resources and components (no name, label, annotation, namespace, image or
-// replica transformation, no generator, replacement or plugin), and no patch can
-// rename an object. Any other object comes out of kustomize unchanged but for
-// its formatting, so it can pass by, which saves most of kustomize's cost
-// (it is quadratic in the number of objects).
-func (t *tree) selective() bool {
-	if t.renames {
-		return false
-	}
-	for _, k := range t.kusts {
-		rest := k.k
-		rest.TypeMeta, rest.MetaData = types.TypeMeta{}, nil
-		rest.Patches, rest.PatchesJson6902, rest.PatchesStrategicMerge = nil, nil, nil //nolint:staticcheck // users' kustomizations still use them
-		rest.Resources, rest.Components, rest.Bases = nil, nil, nil                    //nolint:staticcheck // users' kustomizations still use it
-		rest.SortOptions, rest.GeneratorOptions = nil, nil
-		if !reflect.DeepEqual(rest, types.Kustomization{}) {
-			return false
-		}
-	}
-	return true
-}
-
-// renames reports whether a patch's text is a JSON 6902 patch (or does not parse
-// as one) that may change an object's kind, name or namespace.
-func renames(text string) bool {
-	if len(smTargets(text)) > 0 {
-		return false
-	}
-	var ops []map[string]any
-	if err := yaml.Unmarshal([]byte(text), &ops); err != nil {
-		return true
-	}
-	for _, op := range ops {
-		for _, key := range []string{"path", "from"} {
-			p, _ := op[key].(string)
-			switch {
-			case key == "from" && p == "":
-			case p == "" || p == "/" || p == "/kind" || p == "/apiVersion" || p == "/metadata" ||
-				strings.HasPrefix(p, "/metadata/name") || strings.HasPrefix(p, "/metadata/namespace"):
-				return true
-			}
-		}
-	}
-	return false
 }
 
 // loadTree parses and checks the kustomizations reachable from the root
@@ -306,151 +252,6 @@ func (t *tree) check(k *kustomization) ([]subdir, error) {
 	return dirs, nil
 }
 
-// memfsName is what a file or directory name must look like for kustomize's
-// in-memory file system to hold it.
-var memfsName = regexp.MustCompile(`^[a-zA-Z0-9_.:-]+$`)
-
-// resolve checks a path-valued field: not remote, not absolute, not leaving the
-// root, present among the files (or a directory of them when dirOK), with a name
-// kustomize's in-memory file system accepts. It returns the slash path relative to
-// the root and whether it is a directory. A missing file is an error wrapping
-// fs.ErrNotExist.
-func (t *tree) resolve(k *kustomization, field, ref string, dirOK bool) (string, bool, error) {
-	fail := func(format string, args ...any) error {
-		return fmt.Errorf("%s: %s %q: %w", t.name(k.file), field, ref, fmt.Errorf(format, args...))
-	}
-	local := ref
-	switch {
-	case ref == "":
-		return "", false, fail("%w: empty path", ErrInvalidKustomization)
-	case isRemote(ref):
-		p, ok := t.sameRepository(ref)
-		if !ok || !dirOK {
-			return "", false, fail("%w: only the files of the directory itself can be used", ErrRemoteBase)
-		}
-		local = relPath(k.dir, p)
-		if t.rewrites == nil {
-			t.rewrites = map[string]map[string]string{}
-		}
-		if t.rewrites[k.file] == nil {
-			t.rewrites[k.file] = map[string]string{}
-		}
-		t.rewrites[k.file][ref] = local
-	case path.IsAbs(ref) || filepath.IsAbs(ref) || isDrivePath(ref):
-		return "", false, fail("%w: absolute path", ErrUnsafePath)
-	}
-	target := path.Join(k.dir, local)
-	if target == ".." || strings.HasPrefix(target, "../") {
-		return "", false, fail("%w: path leaves the directory", ErrUnsafePath)
-	}
-	if t.fetch != nil {
-		if _, err := t.fetch(target); err != nil {
-			return "", false, fail("%w", err)
-		}
-	}
-	_, isFile := t.files[target]
-	isDir := !isFile && t.hasDir(target)
-	switch {
-	case isDir && !dirOK:
-		return "", false, fail("is a directory, not a file")
-	case !isFile && !isDir:
-		if hostLike(ref) {
-			return "", false, fail("%w: it looks like a remote reference; only the files of the directory itself can be used", ErrRemoteBase)
-		}
-		return "", false, fail("%w", fs.ErrNotExist)
-	}
-	if target != "." {
-		for _, elem := range strings.Split(target, "/") {
-			if !memfsName.MatchString(elem) || strings.Contains(elem, "..") {
-				return "", false, fail("%w: kustomize accepts only names of letters, digits, '-', '_', '.' and ':' (without '..')", ErrUnsafePath)
-			}
-		}
-	}
-	return target, isDir, nil
-}
-
-// hasDir reports whether some file lies under the slash path dir.
-func (t *tree) hasDir(dir string) bool { return dir == "." || hasPrefixDir(t.files, dir) }
-
-// relPath is the slash path of to relative to from (both clean slash paths
-// relative to the same root, "." for the root).
-func relPath(from, to string) string {
-	split := func(p string) []string {
-		if p == "." || p == "" {
-			return nil
-		}
-		return strings.Split(p, "/")
-	}
-	f, g := split(from), split(to)
-	i := 0
-	for i < len(f) && i < len(g) && f[i] == g[i] {
-		i++
-	}
-	parts := make([]string, 0, len(f)-i+len(g)-i)
-	for range f[i:] {
-		parts = append(parts, "..")
-	}
-	parts = append(parts, g[i:]...)
-	if len(parts) == 0 {
-		return "."
-	}
-	return strings.Join(parts, "/")
-}
-
-// sameRepository is the directory, relative to the root of the files, that a
-// remote reference to one of the repositories of SameRepository names.
-func (t *tree) sameRepository(ref string) (string, bool) {
-	n := normalizeGitURL(ref)
-	for _, repo := range t.repos {
-		var rest string
-		switch {
-		case n == repo:
-		case strings.HasPrefix(n, repo+"/"):
-			rest = n[len(repo)+1:]
-		default:
-			continue
-		}
-		p := path.Clean("./" + rest)
-		if p == ".." || strings.HasPrefix(p, "../") {
-			return "", false
-		}
-		return p, true
-	}
-	return "", false
-}
-
-// normalizeGitURL reduces a Git reference to host/path: without git:: prefix,
-// scheme, user, query, ".git" suffix of the repository or kustomize's "//"
-// separator, with scp-like "host:path" as "host/path" and the host in lower case.
-func normalizeGitURL(s string) string {
-	if l := strings.ToLower(s); strings.HasPrefix(l, "git::") {
-		s = s[len("git::"):]
-	}
-	s, _, _ = strings.Cut(s, "?")
-	scheme := false
-	if i := strings.Index(s, "://"); i >= 0 {
-		s, scheme = s[i+3:], true
-	}
-	// before reports whether i is the index of a byte before the first slash.
-	before := func(i int) bool { slash := strings.Index(s, "/"); return i >= 0 && (slash < 0 || i < slash) }
-	if at := strings.Index(s, "@"); before(at) {
-		s = s[at+1:]
-	}
-	if c := strings.Index(s, ":"); !scheme && before(c) {
-		s = s[:c] + "/" + s[c+1:]
-	}
-	host, rest, _ := strings.Cut(s, "/")
-	s = strings.ToLower(host) + "/" + rest
-	if i := strings.Index(s, ".git/"); i >= 0 {
-		s = s[:i] + s[i+len(".git"):]
-	}
-	s = strings.TrimSuffix(s, ".git")
-	for strings.Contains(s, "//") {
-		s = strings.ReplaceAll(s, "//", "/")
-	}
-	return strings.TrimSuffix(s, "/")
-}
-
 // addInputs records the objects of a resource file for the patch check; what does
 // not parse is left to kustomize to report.
 func (t *tree) addInputs(file string) {
@@ -466,239 +267,26 @@ func (t *tree) addInputs(file string) {
 	}
 }
 
-var (
-	// scpUser is the user part of an scp-like Git URL (git@github.com:org/repo).
-	scpUser = regexp.MustCompile(`^[a-zA-Z][a-zA-Z0-9-]*@`)
-)
-
-// isRemote reports whether kustomize would read ref from the network: any URL,
-// the git:: prefix, scp-like user@host: references and github.com/… shorthands
-// (what kustomize's Git reference parser accepts, and more).
-func isRemote(ref string) bool {
-	l := strings.ToLower(ref)
-	if u := scpUser.FindString(ref); u != "" {
-		rest := ref[len(u):]
-		if strings.Contains(rest, ":") || strings.Count(rest, "/") >= 2 {
-			return true // user@host:org/repo, user@host/org/repo
-		}
-	}
-	return strings.HasPrefix(l, "git::") || strings.Contains(l, "://") ||
-		strings.HasPrefix(l, "github.com/") || strings.HasPrefix(l, "github.com:")
-}
-
-// hostLike reports whether ref starts with what looks like a host name
-// (gitlab.com/org/repo).
-func hostLike(ref string) bool {
-	first, _, ok := strings.Cut(ref, "/")
-	return ok && first != "." && first != ".." && strings.Contains(first, ".")
-}
-
-// isDrivePath reports whether name starts like a Windows drive path ("c:/", "c:\").
-func isDrivePath(name string) bool {
-	if len(name) < 3 || name[1] != ':' || (name[2] != '/' && name[2] != '\\') {
+// selective reports whether only the rendered objects that a patch selects need
+// to go through kustomize: when every kustomization holds nothing but patches,
+// resources and components (no name, label, annotation, namespace, image or
+// replica transformation, no generator, replacement or plugin), and no patch can
+// rename an object. Any other object comes out of kustomize unchanged but for
+// its formatting, so it can pass by, which saves most of kustomize's cost
+// (it is quadratic in the number of objects).
+func (t *tree) selective() bool {
+	if t.renames {
 		return false
 	}
-	c := name[0] | 0x20
-	return 'a' <= c && c <= 'z'
+	for _, k := range t.kusts {
+		rest := k.k
+		rest.TypeMeta, rest.MetaData = types.TypeMeta{}, nil
+		rest.Patches, rest.PatchesJson6902, rest.PatchesStrategicMerge = nil, nil, nil //nolint:staticcheck // users' kustomizations still use them
+		rest.Resources, rest.Components, rest.Bases = nil, nil, nil                    //nolint:staticcheck // users' kustomizations still use it
+		rest.SortOptions, rest.GeneratorOptions = nil, nil
+		if !reflect.DeepEqual(rest, types.Kustomization{}) {
+			return false
+		}
+	}
+	return true
 }
-
-// patchRef is one patch of a kustomization.
-type patchRef struct {
-	where  string // for messages: "dir/kustomization.yaml: patches[1] (path: p.yaml)"
-	target *types.Selector
-	sel    *types.SelectorRegex
-	labels labels.Selector // of the target, nil when none
-	annots labels.Selector
-	// ids are the kind and name of each strategic-merge document, for a patch
-	// without a target.
-	ids []resid.ResId
-}
-
-// collectPatches records k's patches (patches, patchesJson6902 and
-// patchesStrategicMerge) for the hook rule and the target check.
-func (t *tree) collectPatches(k *kustomization) error {
-	kk := &k.k
-	add := func(field string, i int, p types.Patch) error {
-		where := fmt.Sprintf("%s: %s[%d]", t.name(k.file), field, i)
-		text := p.Patch
-		if p.Path != "" {
-			where += fmt.Sprintf(" (path: %s)", p.Path)
-			text = t.files[path.Join(k.dir, p.Path)]
-		}
-		pr := &patchRef{where: where, target: p.Target}
-		if o := p.Options; o != nil && (o.AllowNameChange || o.AllowKindChange) || renames(text) {
-			t.renames = true
-		}
-		if p.Target != nil {
-			sel, err := types.NewSelectorRegex(p.Target)
-			if err != nil {
-				return fmt.Errorf("%s: %w: target: %w", where, ErrInvalidKustomization, err)
-			}
-			pr.sel = sel
-			if pr.labels, err = parseSelector(p.Target.LabelSelector); err != nil {
-				return fmt.Errorf("%s: %w: target.labelSelector: %w", where, ErrInvalidKustomization, err)
-			}
-			if pr.annots, err = parseSelector(p.Target.AnnotationSelector); err != nil {
-				return fmt.Errorf("%s: %w: target.annotationSelector: %w", where, ErrInvalidKustomization, err)
-			}
-		} else {
-			pr.ids = smTargets(text)
-		}
-		t.patches = append(t.patches, pr)
-		return nil
-	}
-	for i, p := range kk.Patches {
-		if err := add("patches", i, p); err != nil {
-			return err
-		}
-	}
-	for i, p := range kk.PatchesJson6902 { //nolint:staticcheck // users' kustomizations still use it
-		if err := add("patchesJson6902", i, p); err != nil {
-			return err
-		}
-	}
-	for i, s := range kk.PatchesStrategicMerge { //nolint:staticcheck // users' kustomizations still use it
-		p := types.Patch{Patch: string(s)}
-		if _, ok := t.files[path.Join(k.dir, string(s))]; ok && !strings.Contains(string(s), "\n") {
-			p = types.Patch{Path: string(s)}
-		}
-		if err := add("patchesStrategicMerge", i, p); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-func parseSelector(s string) (labels.Selector, error) {
-	if s == "" {
-		return nil, nil
-	}
-	return labels.Parse(s)
-}
-
-// smTargets is the kind, name and namespace of each object of a strategic-merge
-// patch; nothing for a JSON 6902 patch or what does not parse.
-func smTargets(text string) []resid.ResId {
-	nodes, err := kio.FromBytes([]byte(text))
-	if err != nil {
-		return nil
-	}
-	var ids []resid.ResId
-	for _, n := range nodes {
-		if n.YNode().Kind != kyaml.MappingNode || n.GetKind() == "" {
-			continue
-		}
-		ids = append(ids, resid.NewResIdWithNamespace(resid.GvkFromNode(n), n.GetName(), n.GetNamespace()))
-	}
-	return ids
-}
-
-// ident is what a patch target is matched against: an object, possibly under
-// several names, namespaces and sets of labels and annotations (before and after
-// kustomize).
-type ident struct {
-	source      string // the template or file it comes from, if any
-	gvk         resid.Gvk
-	names       []string
-	namespaces  []string
-	labels      []map[string]string
-	annotations []map[string]string
-}
-
-func nodeIdent(n *kyaml.RNode) *ident {
-	if n.YNode().Kind != kyaml.MappingNode || n.GetKind() == "" {
-		return nil
-	}
-	return &ident{
-		gvk:         resid.GvkFromNode(n),
-		names:       []string{n.GetName()},
-		namespaces:  []string{n.GetNamespace()},
-		labels:      []map[string]string{n.GetLabels()},
-		annotations: []map[string]string{n.GetAnnotations()},
-	}
-}
-
-func generatedIdent(kind string, a types.GeneratorArgs, file string) *ident {
-	return &ident{
-		source:      file,
-		gvk:         resid.Gvk{Version: "v1", Kind: kind},
-		names:       []string{a.Name},
-		namespaces:  []string{a.Namespace},
-		labels:      []map[string]string{nil},
-		annotations: []map[string]string{nil},
-	}
-}
-
-// selects reports whether the patch's target selects id, as kustomize's
-// ResMap.Select would under any of id's names, namespaces, labels and annotations.
-func (p *patchRef) selects(id *ident) bool {
-	if p.sel == nil || !p.sel.MatchGvk(id.gvk) {
-		return false
-	}
-	return anyOf(id.names, p.sel.MatchName) &&
-		anyOf(id.namespaces, func(ns string) bool {
-			return p.sel.MatchNamespace(resid.NewResIdWithNamespace(id.gvk, "", ns).EffectiveNamespace())
-		}) &&
-		anyOf(id.labels, func(l map[string]string) bool { return p.labels == nil || p.labels.Matches(labels.Set(l)) }) &&
-		anyOf(id.annotations, func(a map[string]string) bool { return p.annots == nil || p.annots.Matches(labels.Set(a)) })
-}
-
-// names reports whether the patch names the object id explicitly: a target with a
-// name that selects it, or a strategic-merge document of its kind and name.
-func (p *patchRef) names(id *ident) bool {
-	if p.target != nil {
-		return p.target.Name != "" && p.selects(id)
-	}
-	for _, t := range p.ids {
-		if t.Kind == id.gvk.Kind && anyOf(id.names, func(n string) bool { return n == t.Name }) {
-			return true
-		}
-	}
-	return false
-}
-
-func anyOf[T any](xs []T, f func(T) bool) bool {
-	for _, x := range xs {
-		if f(x) {
-			return true
-		}
-	}
-	return false
-}
-
-// variants adds to id the names and namespaces kustomize may have matched before
-// transforming it: without any namePrefix or nameSuffix of the tree, without a
-// generator's hash suffix, in any namespace a kustomization sets.
-func (t *tree) variants(id *ident) {
-	seen := map[string]bool{}
-	for _, n := range id.names {
-		seen[n] = true
-	}
-	for i := 0; i < len(id.names) && len(id.names) < 64; i++ {
-		n := id.names[i]
-		var more []string
-		for _, p := range t.prefixes {
-			if s, ok := strings.CutPrefix(n, p); ok {
-				more = append(more, s)
-			}
-		}
-		for _, s := range t.suffixes {
-			if s, ok := strings.CutSuffix(n, s); ok {
-				more = append(more, s)
-			}
-		}
-		if hashSuffix.MatchString(n) {
-			more = append(more, n[:len(n)-11])
-		}
-		for _, m := range more {
-			if m != "" && !seen[m] {
-				seen[m] = true
-				id.names = append(id.names, m)
-			}
-		}
-	}
-	id.namespaces = append(id.namespaces, t.namespaces...)
-}
-
-// hashSuffix is the hash kustomize appends to a generated name.
-var hashSuffix = regexp.MustCompile(`-[a-z0-9]{10}$`)

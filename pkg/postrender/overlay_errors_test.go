@@ -1,12 +1,15 @@
 package postrender
 
 import (
+	"context"
 	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/hoist-dev/hoist/pkg/source/kpkg"
 )
 
 // TestOverlayErrors applies each bad overlay under testdata/overlay-errors to the
@@ -72,4 +75,37 @@ func TestOverlayErrors(t *testing.T) {
 		}
 	}
 	golden(t, filepath.Join(dir, "errors.golden"), all.String())
+}
+
+// TestKustomizePanic: kustomize panics on a rendered object whose
+// internal.config.kubernetes.io/previousNames disagrees with its other previous-id
+// annotations (in a namePrefix transformer, or selecting a patch's target); the run
+// returns an error naming the overlay or package instead of crashing.
+func TestKustomizePanic(t *testing.T) {
+	rendered := "---\n# Source: c/templates/cm.yaml\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n  annotations:\n    internal.config.kubernetes.io/previousNames: a,b\n"
+	for name, kust := range map[string]string{
+		"namePrefix": "namePrefix: x-\n",
+		"patch":      "patches:\n- target: {kind: ConfigMap, labelSelector: app=x}\n  patch: '[]'\n",
+	} {
+		t.Run(name, func(t *testing.T) {
+			dir := t.TempDir()
+			write(t, dir, "kustomization.yaml", kust)
+			o, err := LoadOverlay(dir)
+			if err != nil {
+				t.Fatal(err)
+			}
+			m, h := parseRendered(t, rendered)
+			outM, outH, err := o.Run(context.Background(), m, h)
+			wantError(t, err, ErrKustomizePanic, "kustomize overlay: "+filepath.Join(dir, "kustomization.yaml"), "previous")
+			if outM != nil || outH != nil {
+				t.Error("results returned with the error")
+			}
+		})
+	}
+	p := Package{&kpkg.Package{Name: "p", Version: "0.0.0", Files: map[string]string{
+		"kustomization.yaml": "namePrefix: x-\nresources:\n- cm.yaml\n",
+		"cm.yaml":            "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n  annotations:\n    internal.config.kubernetes.io/previousNames: a,b\n",
+	}}}
+	_, _, err := p.Render("ns")
+	wantError(t, err, ErrKustomizePanic, "kustomize package: p/kustomization.yaml")
 }

@@ -13,6 +13,8 @@ import (
 	"sync"
 	"syscall"
 	"testing"
+
+	"github.com/hoist-dev/hoist/pkg/source/kpkg"
 )
 
 // TestOverlayGolden applies each testdata/overlay/<case>/overlay to
@@ -79,13 +81,13 @@ func TestLoadOverlaySymlinks(t *testing.T) {
 func TestLoadOverlayLimits(t *testing.T) {
 	dir := t.TempDir()
 	write(t, dir, "kustomization.yaml", "namePrefix: a-\n")
-	write(t, dir, "big.bin", strings.Repeat("x", MaxFileSize+1))
+	write(t, dir, "big.bin", strings.Repeat("x", kpkg.MaxFileSize+1))
 	_, err := LoadOverlay(dir)
 	wantError(t, err, ErrLimitExceeded, filepath.Join(dir, "big.bin"))
 
 	dir = t.TempDir()
 	write(t, dir, "kustomization.yaml", "namePrefix: a-\n")
-	for i := range MaxFiles {
+	for i := range kpkg.MaxFiles {
 		write(t, dir, fmt.Sprintf("f/%04d", i), "x")
 	}
 	_, err = LoadOverlay(dir)
@@ -93,8 +95,8 @@ func TestLoadOverlayLimits(t *testing.T) {
 
 	dir = t.TempDir()
 	write(t, dir, "kustomization.yaml", "namePrefix: a-\n")
-	for i := range MaxTotalSize/MaxFileSize + 1 {
-		write(t, dir, fmt.Sprintf("f%d", i), strings.Repeat("x", MaxFileSize))
+	for i := range kpkg.MaxTotalSize/kpkg.MaxFileSize + 1 {
+		write(t, dir, fmt.Sprintf("f%d", i), strings.Repeat("x", kpkg.MaxFileSize))
 	}
 	_, err = LoadOverlay(dir)
 	wantError(t, err, ErrLimitExceeded, "total")

@@ -11,7 +11,10 @@ import (
 	"slices"
 	"strings"
 	"testing"
-	"testing/fstest"
+
+	"sigs.k8s.io/kustomize/api/konfig"
+
+	"github.com/hoist-dev/hoist/pkg/source/kpkg"
 )
 
 // TestPackageRender renders each package of testdata/packages in the namespace
@@ -23,7 +26,7 @@ func TestPackageRender(t *testing.T) {
 	} {
 		t.Run(c.dir, func(t *testing.T) {
 			dir := filepath.Join("testdata/packages", c.dir)
-			if !IsPackage(os.DirFS(dir)) {
+			if !kpkg.IsPackage(os.DirFS(dir)) {
 				t.Fatal("not a package")
 			}
 			p, err := LoadPackage(dir)
@@ -33,32 +36,12 @@ func TestPackageRender(t *testing.T) {
 			if p.Name != c.name || p.Version != c.version {
 				t.Errorf("package %s %s, want %s %s", p.Name, p.Version, c.name, c.version)
 			}
-			m, h, err := p.Render("team-a")
+			m, h, err := (Package{p}).Render("team-a")
 			if err != nil {
 				t.Fatal(err)
 			}
 			golden(t, filepath.Join("testdata/packages", c.dir+".golden"), format(m, h))
 		})
-	}
-}
-
-func TestIsPackage(t *testing.T) {
-	k := &fstest.MapFile{Data: []byte("resources: []\n")}
-	for _, c := range []struct {
-		fsys fstest.MapFS
-		want bool
-	}{
-		{fstest.MapFS{"kustomization.yaml": k}, true},
-		{fstest.MapFS{"kustomization.yml": k}, true},
-		{fstest.MapFS{"Kustomization": k}, true},
-		{fstest.MapFS{"kustomization.yaml": k, "Chart.yaml": k}, false},
-		{fstest.MapFS{"sub/kustomization.yaml": k}, false},
-		{fstest.MapFS{"kustomization.yaml/x": k}, false},
-		{fstest.MapFS{}, false},
-	} {
-		if got := IsPackage(c.fsys); got != c.want {
-			t.Errorf("IsPackage(%v) = %v", slices.Sorted(maps.Keys(c.fsys)), got)
-		}
 	}
 }
 
@@ -80,10 +63,10 @@ func TestPackageErrors(t *testing.T) {
 	bad("remote", map[string]string{"kustomization.yaml": "resources:\n- https://example.com/x.yaml\n"}, ErrRemoteBase, "kustomization.yaml")
 
 	// Errors at render time name the package's file.
-	p := &Package{Name: "p", Version: "0.0.0", Files: map[string]string{
+	p := Package{&kpkg.Package{Name: "p", Version: "0.0.0", Files: map[string]string{
 		"kustomization.yaml": "resources:\n- a.yaml\npatches:\n- target:\n    kind: Deployment\n  patch: '[]'\n",
 		"a.yaml":             "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n",
-	}}
+	}}}
 	_, _, err := p.Render("ns")
 	wantError(t, err, ErrPatchTarget, "kustomize package: p/kustomization.yaml: patches[0]")
 }
@@ -107,7 +90,7 @@ func TestArchive(t *testing.T) {
 	if !bytes.Equal(a1, a2) {
 		t.Error("Archive is not deterministic")
 	}
-	back, err := LoadArchive(a1)
+	back, err := kpkg.LoadArchive(a1)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -133,7 +116,7 @@ func TestArchive(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var pc PackageConfig
+	var pc kpkg.PackageConfig
 	if err := json.Unmarshal(config, &pc); err != nil || pc.Name != "web" || pc.Version != "0.0.0" {
 		t.Errorf("config %s: %+v, %v", config, pc, err)
 	}
@@ -152,84 +135,28 @@ func gunzip(t testing.TB, data []byte) *bytes.Reader {
 	return bytes.NewReader(out.Bytes())
 }
 
-// entry is one tar entry for test archives.
-type entry struct {
-	Name, Data, Link string
-	Type             byte
-	Size             int64 // when not len(Data)
+// TestArchiveKustomizationChecked: kpkg.LoadArchive checks the artifact;
+// what kustomize refuses in an archived package is reported when it renders,
+// naming the archived file.
+func TestArchiveKustomizationChecked(t *testing.T) {
+	a, err := (&kpkg.Package{Name: "p", Version: "0.0.0", Files: map[string]string{
+		"kustomization.yaml": "resources:\n- github.com/o/r\n",
+	}}).Archive()
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := kpkg.LoadArchive(a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, _, err = Package{p}.Render("ns")
+	wantError(t, err, ErrRemoteBase, "p/kustomization.yaml")
 }
 
-func tgz(t testing.TB, entries ...entry) []byte {
-	t.Helper()
-	var buf bytes.Buffer
-	zw := gzip.NewWriter(&buf)
-	tw := tar.NewWriter(zw)
-	for _, e := range entries {
-		typ := e.Type
-		if typ == 0 {
-			typ = tar.TypeReg
-		}
-		size := int64(len(e.Data))
-		if typ != tar.TypeReg {
-			size = 0
-		}
-		if e.Size != 0 {
-			size = e.Size
-		}
-		if err := tw.WriteHeader(&tar.Header{Name: e.Name, Typeflag: typ, Linkname: e.Link, Size: size, Mode: 0o644}); err != nil {
-			t.Fatal(err)
-		}
-		if _, err := tw.Write([]byte(e.Data)); err != nil && e.Size == 0 {
-			t.Fatal(err)
-		}
+// TestKustomizationFileNames: kpkg's copy of the names agrees with
+// kustomize's.
+func TestKustomizationFileNames(t *testing.T) {
+	if got, want := kpkg.KustomizationFileNames(), konfig.RecognizedKustomizationFileNames(); !slices.Equal(got, want) {
+		t.Errorf("kpkg.KustomizationFileNames() = %q, kustomize's are %q", got, want)
 	}
-	tw.Flush()
-	zw.Close()
-	return buf.Bytes()
-}
-
-const kust = "resources: []\n"
-
-func TestLoadArchiveErrors(t *testing.T) {
-	good := entry{Name: "p/kustomization.yaml", Data: kust}
-	full := tgz(t, good, entry{Name: "p/a.yaml", Data: strings.Repeat("a: 1\n", 100)})
-	for _, c := range []struct {
-		name   string
-		data   []byte
-		target error
-		parts  []string
-	}{
-		{"not gzip", []byte("plain"), ErrInvalidArchive, nil},
-		{"truncated", full[:len(full)/2], ErrInvalidArchive, nil},
-		{"empty", tgz(t), ErrInvalidArchive, []string{"no files"}},
-		{"symlink", tgz(t, good, entry{Name: "p/link", Type: tar.TypeSymlink, Link: "/etc/passwd"}), ErrUnsupportedFile, []string{`"p/link"`, "/etc/passwd"}},
-		{"hard link", tgz(t, good, entry{Name: "p/link", Type: tar.TypeLink, Link: "p/kustomization.yaml"}), ErrUnsupportedFile, []string{"hard link"}},
-		{"device", tgz(t, good, entry{Name: "p/dev", Type: tar.TypeChar}), ErrUnsupportedFile, []string{"character device"}},
-		{"traversal", tgz(t, good, entry{Name: "p/../../etc/x", Data: "x"}), ErrUnsafePath, []string{"p/../../etc/x"}},
-		{"absolute", tgz(t, good, entry{Name: "/p/x", Data: "x"}), ErrUnsafePath, []string{"/p/x"}},
-		{"backslash", tgz(t, good, entry{Name: `p\..\x`, Data: "x"}), ErrUnsafePath, nil},
-		{"two tops", tgz(t, good, entry{Name: "q/x", Data: "x"}), ErrUnsafePath, []string{`"q/x"`, "top-level"}},
-		{"top-level file", tgz(t, entry{Name: "kustomization.yaml", Data: kust}), ErrUnsafePath, []string{"top-level"}},
-		{"duplicate", tgz(t, good, good), ErrInvalidArchive, []string{"duplicate"}},
-		{"too large", tgz(t, good, entry{Name: "p/big", Data: strings.Repeat("x", MaxFileSize+1)}), ErrLimitExceeded, []string{"p/big"}},
-		{"lying size", tgz(t, good, entry{Name: "p/big", Data: "x", Size: MaxFileSize + 1}), ErrLimitExceeded, nil},
-		{"no kustomization", tgz(t, entry{Name: "p/a.yaml", Data: "a: 1\n"}), ErrNoKustomization, nil},
-		{"chart", tgz(t, good, entry{Name: "p/Chart.yaml", Data: "name: p\n"}), ErrInvalidKustomization, []string{"Chart.yaml"}},
-		{"remote", tgz(t, entry{Name: "p/kustomization.yaml", Data: "resources:\n- github.com/o/r\n"}), ErrRemoteBase, []string{"p/kustomization.yaml"}},
-	} {
-		t.Run(c.name, func(t *testing.T) {
-			p, err := LoadArchive(c.data)
-			if p != nil {
-				t.Error("a package returned with an error")
-			}
-			wantError(t, err, c.target, c.parts...)
-		})
-	}
-	// Many entries.
-	var many []entry
-	for i := range MaxArchiveEntries + 1 {
-		many = append(many, entry{Name: "p/" + strings.Repeat("d", 1+i%50) + "/", Type: tar.TypeDir})
-	}
-	_, err := LoadArchive(tgz(t, append([]entry{good}, many...)...))
-	wantError(t, err, ErrLimitExceeded, "entries")
 }

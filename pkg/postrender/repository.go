@@ -7,8 +7,9 @@ import (
 	"path/filepath"
 	"strings"
 
-	"sigs.k8s.io/kustomize/api/konfig"
 	"sigs.k8s.io/yaml"
+
+	"github.com/hoist-dev/hoist/pkg/source/kpkg"
 )
 
 // LoadOption is an option of LoadPackageIn.
@@ -46,7 +47,7 @@ func SameRepository(url string) LoadOption {
 // version; references to the repository are replaced by relative paths. The
 // package is named as LoadPackage names it, subdir's base name standing for the
 // directory's (the repository's name for its root).
-func LoadPackageIn(root, subdir string, opts ...LoadOption) (*Package, error) {
+func LoadPackageIn(root, subdir string, opts ...LoadOption) (*kpkg.Package, error) {
 	var cfg loadConfig
 	for _, o := range opts {
 		o(&cfg)
@@ -55,23 +56,23 @@ func LoadPackageIn(root, subdir string, opts ...LoadOption) (*Package, error) {
 	if path.IsAbs(subdir) || sub == ".." || strings.HasPrefix(sub, "../") {
 		return nil, fmt.Errorf("kustomize package: %q: %w: not a directory inside %s", subdir, ErrUnsafePath, root)
 	}
-	r, err := newDirReader(root)
+	r, err := kpkg.NewDirReader(root)
 	if err != nil {
 		return nil, fmt.Errorf("kustomize package: %w", err)
 	}
-	if ok, err := r.readAt(sub); err != nil {
+	if ok, err := r.ReadAt(sub); err != nil {
 		return nil, fmt.Errorf("kustomize package: %w", err)
 	} else if !ok {
-		return nil, fmt.Errorf("kustomize package: %s: %w", r.name(sub), fs.ErrNotExist)
+		return nil, fmt.Errorf("kustomize package: %s: %w", r.Name(sub), fs.ErrNotExist)
 	}
-	t := &tree{files: r.files, display: root, base: sub, fetch: r.readAt, repos: cfg.repos}
+	t := &tree{files: r.Files(), display: root, base: sub, fetch: r.ReadAt, repos: cfg.repos}
 	if _, err := t.load(); err != nil {
 		return nil, fmt.Errorf("kustomize package: %w", err)
 	}
-	files := r.files
+	files := r.Files()
 	for file, refs := range t.rewrites {
 		if files[file], err = rewriteRefs(files[file], refs); err != nil {
-			return nil, fmt.Errorf("kustomize package: %s: %w", r.name(file), err)
+			return nil, fmt.Errorf("kustomize package: %s: %w", r.Name(file), err)
 		}
 	}
 	name := defaultPackageName(root, sub, cfg.repos)
@@ -89,7 +90,7 @@ func LoadPackageIn(root, subdir string, opts ...LoadOption) (*Package, error) {
 		rerooted[relPath(top, f)] = data
 	}
 	if rel := relPath(top, sub); rel != "." {
-		if len(rootKustomizations(rerooted)) > 0 {
+		if len(kpkg.RootKustomizations(rerooted)) > 0 {
 			prefixed := make(map[string]string, len(rerooted))
 			for f, data := range rerooted {
 				prefixed["src/"+f] = data
@@ -99,8 +100,8 @@ func LoadPackageIn(root, subdir string, opts ...LoadOption) (*Package, error) {
 		wrapper := map[string]any{"resources": []string{rel}}
 		md := map[string]any{"name": name}
 		if meta != nil {
-			if v, ok := meta.Annotations[VersionAnnotation]; ok {
-				md["annotations"] = map[string]string{VersionAnnotation: v}
+			if v, ok := meta.Annotations[kpkg.VersionAnnotation]; ok {
+				md["annotations"] = map[string]string{kpkg.VersionAnnotation: v}
 			}
 		}
 		wrapper["metadata"] = md
@@ -161,26 +162,12 @@ func rewriteRefs(text string, refs map[string]string) (string, error) {
 	return string(out), err
 }
 
-// IsPackageArchive reports whether data is a kustomize package's Archive (a valid
-// one, with a kustomization at its root and no Chart.yaml).
-func IsPackageArchive(data []byte) bool {
-	files, _, err := readArchive(data)
-	if err != nil {
-		return false
-	}
-	if _, chart := files[chartFile]; chart {
-		return false
-	}
-	return len(rootKustomizations(files)) > 0
-}
+// RepositoryPackages loads kustomize packages from Git checkouts for
+// pkg/source/git (git.Options.Packages), following references to the
+// repository itself (SameRepository).
+type RepositoryPackages struct{}
 
-// rootKustomizations are the kustomization files at the root of files.
-func rootKustomizations(files map[string]string) []string {
-	var found []string
-	for _, n := range konfig.RecognizedKustomizationFileNames() {
-		if _, ok := files[n]; ok {
-			found = append(found, n)
-		}
-	}
-	return found
+// LoadPackageIn is LoadPackageIn(root, subdir, SameRepository(repoURL)).
+func (RepositoryPackages) LoadPackageIn(root, subdir, repoURL string) (*kpkg.Package, error) {
+	return LoadPackageIn(root, subdir, SameRepository(repoURL))
 }

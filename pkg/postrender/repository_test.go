@@ -7,6 +7,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/hoist-dev/hoist/pkg/source/kpkg"
 )
 
 // TestLoadPackageIn loads a package that refers to other directories of its
@@ -24,7 +26,7 @@ func TestLoadPackageIn(t *testing.T) {
 		listing.WriteString("== " + f + "\n" + p.Files[f])
 	}
 	golden(t, "testdata/repo/web-files.golden", listing.String())
-	m, h, err := p.Render("team-a")
+	m, h, err := Package{p}.Render("team-a")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -34,14 +36,14 @@ func TestLoadPackageIn(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	back, err := LoadArchive(a)
+	back, err := kpkg.LoadArchive(a)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if back.Name != p.Name || back.Version != p.Version || !maps.Equal(back.Files, p.Files) {
 		t.Error("archive round trip changed the package")
 	}
-	if !IsPackageArchive(a) {
+	if !kpkg.IsPackageArchive(a) {
 		t.Error("IsPackageArchive = false for a package archive")
 	}
 }
@@ -106,22 +108,6 @@ func TestNormalizeGitURL(t *testing.T) {
 	for _, c := range [][3]string{{".", "a/b", "a/b"}, {"a/b", "a/c", "../c"}, {"a/b", "a/b", "."}, {"a/b", ".", "../.."}} {
 		if got := relPath(c[0], c[1]); got != c[2] {
 			t.Errorf("relPath(%q, %q) = %q, want %q", c[0], c[1], got, c[2])
-		}
-	}
-}
-
-func TestIsPackageArchive(t *testing.T) {
-	for _, c := range []struct {
-		data []byte
-		want bool
-	}{
-		{tgz(t, entry{Name: "p/kustomization.yaml", Data: kust}), true},
-		{tgz(t, entry{Name: "p/kustomization.yaml", Data: kust}, entry{Name: "p/Chart.yaml", Data: "name: p\n"}), false},
-		{tgz(t, entry{Name: "p/Chart.yaml", Data: "name: p\n"}), false},
-		{[]byte("nope"), false},
-	} {
-		if got := IsPackageArchive(c.data); got != c.want {
-			t.Errorf("IsPackageArchive = %v, want %v", got, c.want)
 		}
 	}
 }

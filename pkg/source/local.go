@@ -12,7 +12,7 @@ import (
 	"sort"
 
 	"github.com/hoist-dev/hoist/pkg/chart"
-	"github.com/hoist-dev/hoist/pkg/postrender"
+	"github.com/hoist-dev/hoist/pkg/source/kpkg"
 )
 
 // LocalGetter loads charts from a directory or a .tgz on disk.
@@ -25,12 +25,12 @@ type LocalGetter struct {
 // Get loads the chart at ref.Path. The digest is the archive's sha256, or for a
 // directory a sha256 over its files' paths and contents (so an edit changes it).
 func (g LocalGetter) Get(_ context.Context, ref Ref) (*Fetched, error) {
-	if fi, err := os.Stat(ref.Path); err == nil && fi.IsDir() && postrender.IsPackage(os.DirFS(ref.Path)) {
+	if fi, err := os.Stat(ref.Path); err == nil && fi.IsDir() && kpkg.IsPackage(os.DirFS(ref.Path)) {
 		return g.getPackage(ref)
 	}
 	c, err := chart.Load(ref.Path)
 	if err != nil {
-		if data, rerr := os.ReadFile(ref.Path); rerr == nil && postrender.IsPackageArchive(data) {
+		if data, rerr := os.ReadFile(ref.Path); rerr == nil && kpkg.IsPackageArchive(data) {
 			return g.getPackage(ref)
 		}
 		return nil, err
@@ -56,15 +56,17 @@ func (g LocalGetter) Get(_ context.Context, ref Ref) (*Fetched, error) {
 }
 
 // getPackage loads the kustomize package at ref.Path, a directory or an archive.
+// Its kustomization is checked when it is built (pkg/postrender), as a chart's
+// templates are when it is rendered.
 func (g LocalGetter) getPackage(ref Ref) (*Fetched, error) {
 	abs, err := filepath.Abs(ref.Path)
 	if err != nil {
 		return nil, err
 	}
-	var p *postrender.Package
+	var p *kpkg.Package
 	archive := ""
 	if fi, err := os.Stat(ref.Path); err == nil && fi.IsDir() {
-		p, err = postrender.LoadPackage(ref.Path)
+		p, err = kpkg.LoadDir(ref.Path)
 		if err != nil {
 			return nil, err
 		}
@@ -73,7 +75,7 @@ func (g LocalGetter) getPackage(ref Ref) (*Fetched, error) {
 		if err != nil {
 			return nil, err
 		}
-		if p, err = postrender.LoadArchive(data); err != nil {
+		if p, err = kpkg.LoadArchive(data); err != nil {
 			return nil, fmt.Errorf("%s: %w", ref.Path, err)
 		}
 		archive = abs

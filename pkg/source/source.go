@@ -5,7 +5,7 @@ import (
 	"fmt"
 
 	"github.com/hoist-dev/hoist/pkg/chart"
-	"github.com/hoist-dev/hoist/pkg/postrender"
+	"github.com/hoist-dev/hoist/pkg/source/kpkg"
 )
 
 // Fetched is a chart obtained from a source.
@@ -13,7 +13,7 @@ type Fetched struct {
 	Chart *chart.Chart
 	// Package is set when the reference is a kustomize package (a directory with a
 	// kustomization and no Chart.yaml); Chart then only holds its metadata.
-	Package *postrender.Package
+	Package *kpkg.Package
 	// Version is the chart version that was resolved (from a constraint, a tag or a ref).
 	Version string
 	// Digest identifies exactly what was fetched: "sha256:…" of the chart archive (OCI,
@@ -66,7 +66,7 @@ const KustomizeAnnotation = "hoist.dev/kustomize"
 // PackageFetched describes a fetched kustomize package. Chart is a stand-in holding
 // only metadata (the package's name and version, type application, annotated
 // KustomizeAnnotation), so that release records and listings name it like a chart.
-func PackageFetched(p *postrender.Package, digest, src, archive string) *Fetched {
+func PackageFetched(p *kpkg.Package, digest, src, archive string) *Fetched {
 	meta := &chart.Metadata{
 		APIVersion: "v2", Name: p.Name, Version: p.Version, Type: "application",
 		Description: "kustomize package", Annotations: map[string]string{KustomizeAnnotation: "true"},

@@ -3,13 +3,13 @@ package source
 import (
 	"crypto/tls"
 	"crypto/x509"
-	"errors"
 	"fmt"
 	"os"
 )
 
 // TLSOptions are the TLS flags every source shares (--ca-file, --cert-file,
-// --key-file, --insecure-skip-tls-verify).
+// --key-file, --insecure-skip-tls-verify); the Git, OCI and repository clients
+// all build their TLS configuration with Config.
 type TLSOptions struct {
 	CAFile, CertFile, KeyFile string
 	InsecureSkipVerify        bool
@@ -35,12 +35,12 @@ func (o TLSOptions) Config() (*tls.Config, error) {
 		cfg.RootCAs = pool
 	}
 	if (o.CertFile == "") != (o.KeyFile == "") {
-		return nil, errors.New("a client certificate needs both --cert-file and --key-file")
+		return nil, fmt.Errorf("a client certificate needs both a certificate file and a key file (--cert-file %q, --key-file %q)", o.CertFile, o.KeyFile)
 	}
 	if o.CertFile != "" {
 		cert, err := tls.LoadX509KeyPair(o.CertFile, o.KeyFile)
 		if err != nil {
-			return nil, fmt.Errorf("loading client certificate: %w", err)
+			return nil, fmt.Errorf("client certificate %s, key %s: %w", o.CertFile, o.KeyFile, err)
 		}
 		cfg.Certificates = []tls.Certificate{cert}
 	}

@@ -24,4 +24,7 @@ var (
 	// ErrHostKeyMismatch: the SSH server presented a key that differs from the one
 	// known_hosts has for it (or one known_hosts marks as revoked).
 	ErrHostKeyMismatch = errors.New("ssh host key mismatch")
+	// ErrNoPackageLoader: the path holds a kustomize package and Options.Packages
+	// is not set.
+	ErrNoPackageLoader = errors.New("no kustomize package loader configured")
 )

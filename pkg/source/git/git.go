@@ -19,8 +19,8 @@ import (
 	gitssh "github.com/go-git/go-git/v5/plumbing/transport/ssh"
 
 	"github.com/hoist-dev/hoist/pkg/chart"
-	"github.com/hoist-dev/hoist/pkg/postrender"
 	"github.com/hoist-dev/hoist/pkg/source"
+	"github.com/hoist-dev/hoist/pkg/source/kpkg"
 )
 
 // Getter fetches charts from Git repositories. It is safe for concurrent use, and
@@ -89,8 +89,11 @@ func (g *Getter) Get(ctx context.Context, ref source.Ref) (*source.Fetched, erro
 		where = ref.Subdir
 	}
 	pinned := source.Ref{Kind: source.Git, URL: stripPassword(u), Subdir: ref.Subdir, GitRef: res.Commit}
-	if postrender.IsPackage(os.DirFS(chartDir)) {
-		p, err := postrender.LoadPackageIn(dir, ref.Subdir, postrender.SameRepository(stripPassword(u)))
+	if kpkg.IsPackage(os.DirFS(chartDir)) {
+		if g.opts.Packages == nil {
+			return nil, fmt.Errorf("%s: %s (commit %s) is a kustomize package: %w", subject, where, res.Commit, ErrNoPackageLoader)
+		}
+		p, err := g.opts.Packages.LoadPackageIn(dir, ref.Subdir, stripPassword(u))
 		if err != nil {
 			return nil, fmt.Errorf("%s: loading the kustomize package at %s (commit %s): %w", subject, where, res.Commit, err)
 		}

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/hoist-dev/hoist/pkg/source"
+	"github.com/hoist-dev/hoist/pkg/source/kpkg"
 )
 
 // Options configure a Getter. Only CacheDir is required: the zero value of every
@@ -43,6 +44,19 @@ type Options struct {
 	SSHKeyPassphrase   string
 	SSHAgentSocket     string
 	SSHKnownHostsFiles []string
+
+	// Packages loads the kustomize packages the Getter finds (postrender's
+	// RepositoryPackages); without it, fetching one fails with ErrNoPackageLoader.
+	// Injected so that fetching does not link the kustomize engine.
+	Packages PackageLoader
+}
+
+// PackageLoader reads the kustomize package in the directory subdir (a slash path,
+// "" for the root) of root, a checkout of the repository repoURL, whose
+// kustomizations may refer to other directories of the repository, by relative
+// path or by repoURL.
+type PackageLoader interface {
+	LoadPackageIn(root, subdir, repoURL string) (*kpkg.Package, error)
 }
 
 // DefaultCacheDir is ${XDG_CACHE_HOME:-~/.cache}/hoist/git.

@@ -7,6 +7,8 @@ import (
 
 	"github.com/Masterminds/semver/v3"
 	"github.com/go-git/go-git/v5/plumbing"
+
+	"github.com/hoist-dev/hoist/pkg/chart"
 )
 
 const (
@@ -125,29 +127,23 @@ func resolve(rs *refSet, ref string) (resolution, error) {
 		}
 	}
 	if c, err := semver.NewConstraint(ref); err == nil {
-		var (
-			best     *semver.Version
-			bestName string
-		)
+		// Tag names in order, so that of equal versions ("1.0.0" and "v1.0.0")
+		// the lexically smaller wins, whatever the map's order.
+		var names, tags []string
 		for name := range rs.refs {
-			tag, ok := strings.CutPrefix(name, tagsPrefix)
-			if !ok {
-				continue
-			}
-			v, err := semver.NewVersion(tag)
-			if err != nil || !c.Check(v) {
-				continue
-			}
-			// Highest version; between equal versions ("1.0.0" and "v1.0.0") the
-			// lexically smaller tag name, so the choice does not depend on map order.
-			if best == nil || v.GreaterThan(best) || v.Equal(best) && name < bestName {
-				best, bestName = v, name
+			if strings.HasPrefix(name, tagsPrefix) {
+				names = append(names, name)
 			}
 		}
-		if best == nil {
+		sort.Strings(names)
+		for _, name := range names {
+			tags = append(tags, strings.TrimPrefix(name, tagsPrefix))
+		}
+		i := chart.HighestVersion(c, tags)
+		if i < 0 {
 			return resolution{}, fmt.Errorf("%w: no branch or tag %q, and no tag matches it as a SemVer range%s", ErrRefNotFound, ref, rs.available())
 		}
-		return resolution{Resolved: Resolved{Commit: rs.refs[bestName].String(), Ref: bestName}}, nil
+		return resolution{Resolved: Resolved{Commit: rs.refs[names[i]].String(), Ref: names[i]}}, nil
 	}
 	return resolution{}, fmt.Errorf("%w: no branch, tag or commit %q%s", ErrRefNotFound, ref, rs.available())
 }

@@ -2,11 +2,8 @@ package oci
 
 import (
 	"context"
-	"crypto/tls"
-	"crypto/x509"
 	"fmt"
 	"net/http"
-	"os"
 	"sync"
 
 	"oras.land/oras-go/v2/registry/remote"
@@ -114,30 +111,9 @@ func (c *Client) Cache() *Cache { return c.cache }
 // dropped connections with backoff (oras-go's retry policy; refused connections are
 // not retried).
 func newTransport(opts Options) (http.RoundTripper, error) {
-	cfg := &tls.Config{MinVersion: tls.VersionTLS12, InsecureSkipVerify: opts.InsecureSkipTLSVerify} //nolint:gosec // the user asked for it
-	if opts.CAFile != "" {
-		pem, err := os.ReadFile(opts.CAFile)
-		if err != nil {
-			return nil, fmt.Errorf("reading CA file: %w", err)
-		}
-		pool, err := x509.SystemCertPool()
-		if err != nil || pool == nil {
-			pool = x509.NewCertPool()
-		}
-		if !pool.AppendCertsFromPEM(pem) {
-			return nil, fmt.Errorf("CA file %s: no PEM certificates in it", opts.CAFile)
-		}
-		cfg.RootCAs = pool
-	}
-	switch {
-	case opts.CertFile != "" && opts.KeyFile != "":
-		pair, err := tls.LoadX509KeyPair(opts.CertFile, opts.KeyFile)
-		if err != nil {
-			return nil, fmt.Errorf("client certificate %s, key %s: %w", opts.CertFile, opts.KeyFile, err)
-		}
-		cfg.Certificates = []tls.Certificate{pair}
-	case opts.CertFile != "" || opts.KeyFile != "":
-		return nil, fmt.Errorf("a client certificate needs both a certificate file and a key file (got cert %q, key %q)", opts.CertFile, opts.KeyFile)
+	cfg, err := source.TLSOptions{CAFile: opts.CAFile, CertFile: opts.CertFile, KeyFile: opts.KeyFile, InsecureSkipVerify: opts.InsecureSkipTLSVerify}.Config()
+	if err != nil {
+		return nil, err
 	}
 	base := http.DefaultTransport.(*http.Transport).Clone()
 	base.TLSClientConfig = cfg

@@ -11,7 +11,7 @@
 //
 // # Kustomize packages
 //
-// A kustomize package (postrender.Package: a directory with a kustomization and no
+// A kustomize package (kpkg.Package: a directory with a kustomization and no
 // Chart.yaml) is pushed and pulled the same way, with hoist's own media types:
 //
 //	{
@@ -27,13 +27,13 @@
 //	  }
 //	}
 //
-// The config (postrender.ConfigMediaType) is {"name":…,"version":…}; the single
-// layer (postrender.ContentMediaType) is the package's deterministic archive
-// (postrender.Package.Archive), pushed as given and pulled back byte for byte. Name
+// The config (kpkg.ConfigMediaType) is {"name":…,"version":…}; the single
+// layer (kpkg.ContentMediaType) is the package's deterministic archive
+// (kpkg.Package.Archive), pushed as given and pulled back byte for byte. Name
 // and version come from the kustomization (metadata.name, the annotation
 // hoist.dev/version); the version must be SemVer 2 and is the tag, '+' stored as
 // '_' as for charts. Packages carry no provenance file. Client.Push recognises a
-// package archive with postrender.IsPackageArchive; Client.Get returns it as
+// package archive with kpkg.IsPackageArchive; Client.Get returns it as
 // source.Fetched with Package set; Client.Pull writes it as <name>-<version>.tgz or
 // expands it (without Helm's byte-order-mark stripping). A manifest whose config
 // is neither Helm's nor a package's is refused with ErrNotChart.

@@ -14,7 +14,7 @@ import (
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 
 	"github.com/hoist-dev/hoist/pkg/chart"
-	"github.com/hoist-dev/hoist/pkg/postrender"
+	"github.com/hoist-dev/hoist/pkg/source/kpkg"
 )
 
 // Helm's media types.
@@ -166,7 +166,7 @@ type chartManifest struct {
 
 // parseManifest checks that data (the content of desc) is the manifest of a Helm
 // chart (config ConfigMediaType) or of a kustomize package (config
-// postrender.ConfigMediaType), and finds its layers.
+// kpkg.ConfigMediaType), and finds its layers.
 func parseManifest(desc ocispec.Descriptor, data []byte) (*chartManifest, error) {
 	switch desc.MediaType {
 	case "", ocispec.MediaTypeImageManifest:
@@ -203,22 +203,22 @@ func parseManifest(desc ocispec.Descriptor, data []byte) (*chartManifest, error)
 		if !found {
 			return nil, newError(ErrNotChart, nil, "manifest %s has no layer of media type %s", desc.Digest, ChartLayerMediaType)
 		}
-	case postrender.ConfigMediaType:
+	case kpkg.ConfigMediaType:
 		cm.kind = KindPackage
 		for _, l := range m.Layers {
-			if l.MediaType != postrender.ContentMediaType {
+			if l.MediaType != kpkg.ContentMediaType {
 				continue
 			}
 			if found {
-				return nil, newError(ErrNotChart, nil, "manifest %s has more than one layer of media type %s", desc.Digest, postrender.ContentMediaType)
+				return nil, newError(ErrNotChart, nil, "manifest %s has more than one layer of media type %s", desc.Digest, kpkg.ContentMediaType)
 			}
 			cm.chart, found = l, true
 		}
 		if !found {
-			return nil, newError(ErrNotChart, nil, "manifest %s (a kustomize package) has no layer of media type %s", desc.Digest, postrender.ContentMediaType)
+			return nil, newError(ErrNotChart, nil, "manifest %s (a kustomize package) has no layer of media type %s", desc.Digest, kpkg.ContentMediaType)
 		}
 	default:
-		return nil, newError(ErrNotChart, nil, "manifest %s has config media type %q: neither a Helm chart (%s) nor a kustomize package (%s) (is it a container image?)", desc.Digest, m.Config.MediaType, ConfigMediaType, postrender.ConfigMediaType)
+		return nil, newError(ErrNotChart, nil, "manifest %s has config media type %q: neither a Helm chart (%s) nor a kustomize package (%s) (is it a container image?)", desc.Digest, m.Config.MediaType, ConfigMediaType, kpkg.ConfigMediaType)
 	}
 	for _, l := range append([]ocispec.Descriptor{cm.chart}, derefs(cm.prov)...) {
 		if err := l.Digest.Validate(); err != nil {

@@ -17,6 +17,7 @@ import (
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 
 	"github.com/hoist-dev/hoist/pkg/postrender"
+	"github.com/hoist-dev/hoist/pkg/source/kpkg"
 	"github.com/hoist-dev/hoist/pkg/testenv"
 )
 
@@ -34,7 +35,7 @@ func TestE2EPackagePushPull(t *testing.T) {
 	for name, data := range packageFiles("shop", "2.0.0+git.abc") {
 		mustWrite(t, filepath.Join(dir, name), []byte(data))
 	}
-	pkg, err := postrender.LoadPackage(dir)
+	pkg, err := kpkg.LoadDir(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -70,8 +71,8 @@ func TestE2EPackagePushPull(t *testing.T) {
 		if err := json.Unmarshal(raw, &m); err != nil {
 			t.Fatal(err)
 		}
-		if desc.Digest.String() != pushed.ManifestDigest || m.ArtifactType != postrender.ConfigMediaType ||
-			m.Config.MediaType != postrender.ConfigMediaType || len(m.Layers) != 1 || m.Layers[0].MediaType != postrender.ContentMediaType ||
+		if desc.Digest.String() != pushed.ManifestDigest || m.ArtifactType != kpkg.ConfigMediaType ||
+			m.Config.MediaType != kpkg.ConfigMediaType || len(m.Layers) != 1 || m.Layers[0].MediaType != kpkg.ContentMediaType ||
 			m.Annotations[ocispec.AnnotationCreated] != "2026-03-04T04:06:07Z" {
 			t.Errorf("stored manifest %s: %s", desc.Digest, raw)
 		}
@@ -96,7 +97,7 @@ func TestE2EPackagePushPull(t *testing.T) {
 		if f.Package == nil || f.Digest != digest.FromBytes(archive).String() || f.Version != "2.0.0+git.abc" {
 			t.Fatalf("fetched %+v", f)
 		}
-		manifests, hooks, err := f.Package.Render("ns")
+		manifests, hooks, err := postrender.Package{Package: f.Package}.Render("ns")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -146,7 +147,7 @@ func TestE2EPullUnknownArtifact(t *testing.T) {
 	if !errors.Is(err, ErrNotChart) {
 		t.Fatalf("%v", err)
 	}
-	for _, w := range []string{md.Digest.String(), "application/vnd.example.sbom.config.v1+json", ConfigMediaType, postrender.ConfigMediaType} {
+	for _, w := range []string{md.Digest.String(), "application/vnd.example.sbom.config.v1+json", ConfigMediaType, kpkg.ConfigMediaType} {
 		if !strings.Contains(err.Error(), w) {
 			t.Errorf("%v; want %q", err, w)
 		}

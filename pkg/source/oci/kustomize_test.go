@@ -16,6 +16,7 @@ import (
 
 	"github.com/hoist-dev/hoist/pkg/postrender"
 	"github.com/hoist-dev/hoist/pkg/source"
+	"github.com/hoist-dev/hoist/pkg/source/kpkg"
 )
 
 // packageFiles are the files of a small kustomize package named name at version
@@ -36,11 +37,11 @@ func packageFiles(name, version string) map[string]string {
 // packageArchive is the Archive of packageFiles(name, version).
 func packageArchive(t testing.TB, name, version string) []byte {
 	t.Helper()
-	data, err := (&postrender.Package{Name: name, Version: version, Files: packageFiles(name, version)}).Archive()
+	data, err := (&kpkg.Package{Name: name, Version: version, Files: packageFiles(name, version)}).Archive()
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !postrender.IsPackageArchive(data) {
+	if !kpkg.IsPackageArchive(data) {
 		t.Fatal("not recognised as a package archive")
 	}
 	return data
@@ -62,11 +63,11 @@ func TestPackPackageLayout(t *testing.T) {
 	if err := json.Unmarshal(p.blobs[p.manifest.Digest], &m); err != nil {
 		t.Fatal(err)
 	}
-	if m["schemaVersion"] != 2.0 || m["mediaType"] != ocispec.MediaTypeImageManifest || m["artifactType"] != postrender.ConfigMediaType {
+	if m["schemaVersion"] != 2.0 || m["mediaType"] != ocispec.MediaTypeImageManifest || m["artifactType"] != kpkg.ConfigMediaType {
 		t.Errorf("manifest header: schemaVersion %v mediaType %v artifactType %v", m["schemaVersion"], m["mediaType"], m["artifactType"])
 	}
 	cfg := m["config"].(map[string]any)
-	if cfg["mediaType"] != postrender.ConfigMediaType || cfg["digest"] != p.config.Digest.String() {
+	if cfg["mediaType"] != kpkg.ConfigMediaType || cfg["digest"] != p.config.Digest.String() {
 		t.Errorf("config %v", cfg)
 	}
 	if got := string(p.blobs[p.config.Digest]); got != `{"name":"shop","version":"1.4.2+build.7"}` {
@@ -77,7 +78,7 @@ func TestPackPackageLayout(t *testing.T) {
 		t.Fatalf("%d layers", len(layers))
 	}
 	l := layers[0].(map[string]any)
-	if l["mediaType"] != postrender.ContentMediaType || l["digest"] != digest.FromBytes(archive).String() || l["size"] != float64(len(archive)) {
+	if l["mediaType"] != kpkg.ContentMediaType || l["digest"] != digest.FromBytes(archive).String() || l["size"] != float64(len(archive)) {
 		t.Errorf("layer %v", l)
 	}
 	if !bytes.Equal(p.blobs[p.chart.Digest], archive) {
@@ -135,12 +136,12 @@ func TestParseManifestKinds(t *testing.T) {
 		data []byte
 		want []string
 	}{
-		{"unknown config", manifest("application/vnd.example.thing.v1+json", layer(postrender.ContentMediaType)),
-			[]string{`config media type "application/vnd.example.thing.v1+json"`, ConfigMediaType, postrender.ConfigMediaType}},
-		{"package without content", manifest(postrender.ConfigMediaType, layer(ChartLayerMediaType)),
-			[]string{"has no layer of media type " + postrender.ContentMediaType}},
-		{"package with two contents", manifest(postrender.ConfigMediaType, layer(postrender.ContentMediaType), layer(postrender.ContentMediaType)),
-			[]string{"more than one layer of media type " + postrender.ContentMediaType}},
+		{"unknown config", manifest("application/vnd.example.thing.v1+json", layer(kpkg.ContentMediaType)),
+			[]string{`config media type "application/vnd.example.thing.v1+json"`, ConfigMediaType, kpkg.ConfigMediaType}},
+		{"package without content", manifest(kpkg.ConfigMediaType, layer(ChartLayerMediaType)),
+			[]string{"has no layer of media type " + kpkg.ContentMediaType}},
+		{"package with two contents", manifest(kpkg.ConfigMediaType, layer(kpkg.ContentMediaType), layer(kpkg.ContentMediaType)),
+			[]string{"more than one layer of media type " + kpkg.ContentMediaType}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			d := ocispec.Descriptor{MediaType: ocispec.MediaTypeImageManifest, Digest: digest.FromBytes(tc.data), Size: int64(len(tc.data))}
@@ -213,7 +214,7 @@ func TestPackagePushPullRoundTrip(t *testing.T) {
 			t.Errorf("%s = %q, want %q (byte for byte)", name, got, want)
 		}
 	}
-	if p, err := postrender.LoadPackage(untarred.Path); err != nil || p.Name != "shop" || p.Version != "1.4.2" {
+	if p, err := kpkg.LoadDir(untarred.Path); err != nil || p.Name != "shop" || p.Version != "1.4.2" {
 		t.Errorf("expanded package: %+v, %v", p, err)
 	}
 
@@ -226,7 +227,7 @@ func TestPackagePushPullRoundTrip(t *testing.T) {
 		f.Chart.Metadata.Annotations[source.KustomizeAnnotation] != "true" {
 		t.Errorf("fetched %+v", f)
 	}
-	manifests, _, err := f.Package.Render("team-a")
+	manifests, _, err := postrender.Package{Package: f.Package}.Render("team-a")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -262,7 +263,7 @@ func TestPushPackageRefuses(t *testing.T) {
 		}
 	}
 	// A package archive whose kustomization is broken names the problem.
-	bad, err := (&postrender.Package{Name: "shop", Version: "1.0.0", Files: map[string]string{
+	bad, err := (&kpkg.Package{Name: "shop", Version: "1.0.0", Files: map[string]string{
 		"kustomization.yaml": "metadata:\n  annotations:\n    hoist.dev/version: one\n",
 	}}).Archive()
 	if err != nil {

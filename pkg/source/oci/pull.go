@@ -19,8 +19,8 @@ import (
 	"oras.land/oras-go/v2/registry/remote"
 
 	"github.com/hoist-dev/hoist/pkg/chart"
-	"github.com/hoist-dev/hoist/pkg/postrender"
 	"github.com/hoist-dev/hoist/pkg/source"
+	"github.com/hoist-dev/hoist/pkg/source/kpkg"
 )
 
 // pulled is a chart or a kustomize package fetched into the cache.
@@ -29,7 +29,7 @@ type pulled struct {
 	manifest *chartManifest
 	// chart is set for a chart (KindChart), pkg for a kustomize package.
 	chart       *chart.Chart
-	pkg         *postrender.Package
+	pkg         *kpkg.Package
 	archive     []byte
 	archivePath string
 	prov        []byte // nil when not asked for or not there
@@ -69,7 +69,7 @@ func (c *Client) pull(ctx context.Context, ref source.Ref, withProv bool) (*pull
 		p.cached = p.cached && fromCache
 	}
 	if cm.kind == KindPackage {
-		p.pkg, err = postrender.LoadArchive(p.archive)
+		p.pkg, err = kpkg.LoadArchive(p.archive)
 		if err != nil {
 			return nil, newError(ErrNotChart, err, "kustomize package layer %s: %v", cm.chart.Digest, err)
 		}

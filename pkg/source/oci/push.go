@@ -13,8 +13,8 @@ import (
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 	"oras.land/oras-go/v2/registry/remote/auth"
 
-	"github.com/hoist-dev/hoist/pkg/postrender"
 	"github.com/hoist-dev/hoist/pkg/source"
+	"github.com/hoist-dev/hoist/pkg/source/kpkg"
 )
 
 // Target is where charts and kustomize packages are pushed: a registry and an
@@ -70,7 +70,7 @@ func (t Target) repository(name string) string {
 // PushRequest is a chart or a kustomize package to push.
 type PushRequest struct {
 	// Archive is the chart archive (.tgz), or a kustomize package archive
-	// (postrender.Package.Archive; recognised by postrender.IsPackageArchive).
+	// (kpkg.Package.Archive; recognised by kpkg.IsPackageArchive).
 	Archive []byte
 	// Prov is a chart's provenance file, or nil. Kustomize packages have none.
 	Prov []byte
@@ -118,7 +118,7 @@ func (c *Client) PushFile(ctx context.Context, path string, target Target) (*Pus
 	if err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return nil, fmt.Errorf("pushing %s: %w", path, err)
 	}
-	if prov != nil && postrender.IsPackageArchive(archive) {
+	if prov != nil && kpkg.IsPackageArchive(archive) {
 		return nil, fmt.Errorf("pushing %s: it is a kustomize package archive, and only charts are signed: remove the provenance file %s", path, path+".prov")
 	}
 	res, err := c.Push(ctx, PushRequest{Archive: archive, Prov: prov, Target: target, Created: fi.ModTime()})
@@ -137,7 +137,7 @@ func (c *Client) Push(ctx context.Context, req PushRequest) (*PushResult, error)
 	}
 	var p *packed
 	var err error
-	if postrender.IsPackageArchive(req.Archive) {
+	if kpkg.IsPackageArchive(req.Archive) {
 		if req.Prov != nil {
 			return nil, errors.New("a provenance file was given with a kustomize package archive: only charts are signed; push the package without it")
 		}

@@ -15,6 +15,7 @@ import (
 	"oras.land/oras-go/v2/content"
 	"oras.land/oras-go/v2/registry/remote"
 
+	"github.com/hoist-dev/hoist/pkg/chart"
 	"github.com/hoist-dev/hoist/pkg/source"
 )
 
@@ -82,11 +83,7 @@ func (c *Client) selectVersion(ctx context.Context, repo *remote.Repository, con
 			return TagFromVersion(constraint), nil
 		}
 	}
-	expr := constraint
-	if expr == "" {
-		expr = "*"
-	}
-	cons, err := semver.NewConstraint(expr)
+	cons, err := chart.ParseVersionConstraint(constraint)
 	if err != nil {
 		return "", fmt.Errorf("%w: version %q is neither a SemVer version nor a constraint: %w", source.ErrInvalidRef, constraint, err)
 	}
@@ -97,10 +94,12 @@ func (c *Client) selectVersion(ctx context.Context, repo *remote.Repository, con
 	if len(vs) == 0 {
 		return "", newError(ErrNotFound, nil, "repository %s has no chart versions (no SemVer tags)", repo.Reference.Repository)
 	}
-	for _, v := range vs {
-		if cons.Check(v) {
-			return tagOf[v], nil
-		}
+	originals := make([]string, len(vs))
+	for i, v := range vs {
+		originals[i] = v.Original()
+	}
+	if i := chart.HighestVersion(cons, originals); i >= 0 {
+		return tagOf[vs[i]], nil
 	}
 	if constraint == "" {
 		return "", newError(ErrNoMatchingVersion, ErrNotFound, "no stable version, only pre-releases (ask for one with --version or --devel); available: %s", listVersions(vs))

@@ -161,19 +161,16 @@ func (i *IndexFile) Get(name, version string) (*ChartVersion, error) {
 			return v, nil
 		}
 	}
-	constraint := version
-	if constraint == "" {
-		constraint = "*"
-	}
-	c, err := semver.NewConstraint(constraint)
+	c, err := chart.ParseVersionConstraint(version)
 	if err != nil {
 		return nil, fmt.Errorf("version %q is neither a version nor a SemVer constraint: %w", version, err)
 	}
-	for _, v := range vs {
-		sv, err := semver.NewVersion(v.Version)
-		if err == nil && c.Check(sv) {
-			return v, nil
-		}
+	versions := make([]string, len(vs))
+	for j, v := range vs {
+		versions[j] = v.Version
+	}
+	if j := chart.HighestVersion(c, versions); j >= 0 {
+		return vs[j], nil
 	}
 	var list []string
 	for _, v := range vs[:min(len(vs), 8)] {

@@ -1,4 +1,4 @@
-package postrender
+package kpkg
 
 import (
 	"archive/tar"
