@@ -226,6 +226,8 @@ func (d *deployment) verb() string {
 // record is written even after the caller's cancellation, within a bounded time.
 func (o *operation) recordFailure(r *release.Release, verb string, err error) error {
 	if lost := o.lost(); lost != nil {
+		// Only in memory, for the caller to show: the new holder has the record.
+		r.SetStatus(release.StatusFailed, fmt.Sprintf("%s stopped: %v", verb, lost))
 		o.cfg.log().Error(fmt.Sprintf("%s of %s stopped: %v; nothing more was written", verb, r.Name, lost),
 			"release", r.Name, "namespace", r.Namespace, "revision", r.Revision)
 		if errors.Is(err, storage.ErrLockLost) {

@@ -1,18 +1,15 @@
 package action
 
 import (
-	"bytes"
 	"context"
 	"crypto/sha256"
 	"errors"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 
@@ -1157,167 +1154,5 @@ func TestE2EBadInput(t *testing.T) {
 		}
 		deploymentReady(t, ctx, cs, ns, name+"-app", 2)
 		noPending(t, ctx, cfg, ns, name)
-	})
-}
-
-// buildCLI builds cmd/hoist into a temporary directory, or returns $HOIST_CLI_BIN when
-// set (a binary built from this checkout, to spare the build when iterating).
-func buildCLI(t *testing.T) string {
-	t.Helper()
-	if bin := os.Getenv("HOIST_CLI_BIN"); bin != "" {
-		return bin
-	}
-	bin := filepath.Join(t.TempDir(), "hoist")
-	cmd := exec.Command("go", "build", "-o", bin, "./cmd/hoist")
-	cmd.Dir = "../.."
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("building the CLI: %v\n%s", err, out)
-	}
-	return bin
-}
-
-// TestE2EKilledCLI: a CLI upgrade killed with SIGKILL leaves its lease and a pending
-// revision; the next upgrade is refused naming the holder while the lease lives, then
-// takes over and marks the revision failed. With SIGINT the CLI marks the revision
-// failed itself, releases the lock and exits non-zero at once.
-func TestE2EKilledCLI(t *testing.T) {
-	testenv.Require(t)
-	// Built before t.Parallel, while the other tests of the file wait: the build takes
-	// both cores for a while.
-	bin := buildCLI(t)
-	t.Parallel()
-	cfg, ns, env := moreE2E(t)
-	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
-	defer cancel()
-	cs := clientsOf(cfg).Typed
-	step := steps(t)
-	const name = "killed"
-	chartDir, err := filepath.Abs(rolloutChart)
-	if err != nil {
-		t.Fatal(err)
-	}
-	hoist := func(args ...string) *exec.Cmd {
-		cmd := exec.Command(bin, append(args, "-n", ns)...)
-		cmd.Env = append(os.Environ(), "KUBECONFIG="+env.AdminKubeconfig)
-		return cmd
-	}
-	run := func(args ...string) (string, error) {
-		var out bytes.Buffer
-		cmd := hoist(args...)
-		cmd.Stdout, cmd.Stderr = &out, &out
-		err := cmd.Run()
-		return out.String(), err
-	}
-	// startUpgrade starts a never-ready upgrade and returns once its revision is pending.
-	startUpgrade := func(t *testing.T, rev int) (*exec.Cmd, *bytes.Buffer) {
-		t.Helper()
-		var out bytes.Buffer
-		cmd := hoist("upgrade", name, chartDir, "--set", "neverReady=true", "--set", "message=stuck", "--wait", "--timeout", "5m")
-		cmd.Stdout, cmd.Stderr = &out, &out
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { _ = cmd.Process.Kill() })
-		deadline := time.Now().Add(60 * time.Second)
-		for {
-			r, err := cfg.Storage.Get(ctx, ns, name, rev)
-			if err == nil && r.Status == release.StatusPendingUpgrade {
-				return cmd, &out
-			}
-			if time.Now().After(deadline) {
-				t.Fatalf("revision %d never became pending: %v\n%s", rev, err, out.String())
-			}
-			time.Sleep(100 * time.Millisecond)
-		}
-	}
-
-	step("install", func(t *testing.T) {
-		if out, err := run("install", name, chartDir, "--wait", "--timeout", "60s"); err != nil {
-			t.Fatalf("%v\n%s", err, out)
-		}
-		wantHistory(t, ctx, cfg, ns, name, release.StatusDeployed)
-	})
-
-	step("SIGKILL: refused while the lease lives, taken over once it expires", func(t *testing.T) {
-		cmd, out := startUpgrade(t, 2)
-		pid := cmd.Process.Pid
-		if err := cmd.Process.Kill(); err != nil {
-			t.Fatal(err)
-		}
-		_ = cmd.Wait()
-		killed := time.Now()
-		t.Logf("killed the upgrade (pid %d); its output:\n%s", pid, out)
-
-		text, err := run("upgrade", name, chartDir, "--set", "message=after", "--wait", "--timeout", "60s")
-		if err == nil {
-			t.Fatalf("the upgrade should be refused while the killed one's lease lives:\n%s", text)
-		}
-		wantContains(t, "the refusal", text, "another operation is in progress", fmt.Sprintf("@%d", pid))
-		if r := getRecord(t, ctx, cfg, ns, name, 2); r.Status != release.StatusPendingUpgrade {
-			t.Fatalf("revision 2 is %s while its lease lives", r.Status)
-		}
-		for {
-			text, err = run("upgrade", name, chartDir, "--set", "message=after", "--wait", "--timeout", "60s")
-			if err == nil {
-				break
-			}
-			if !strings.Contains(text, "another operation is in progress") || time.Since(killed) > 45*time.Second {
-				t.Fatalf("upgrade after the kill (%s later): %v\n%s", time.Since(killed).Round(time.Second), err, text)
-			}
-			time.Sleep(2 * time.Second)
-		}
-		t.Logf("took over %s after the kill", time.Since(killed).Round(time.Second))
-		r := getRecord(t, ctx, cfg, ns, name, 2)
-		if r.Status != release.StatusFailed {
-			t.Fatalf("revision 2 is %s", r.Status)
-		}
-		wantContains(t, "the description", r.Description, "Interrupted", fmt.Sprintf("@%d", pid), "pending-upgrade")
-		wantHistory(t, ctx, cfg, ns, name, release.StatusSuperseded, release.StatusFailed, release.StatusDeployed)
-		if got := configMapData(t, ctx, cs, ns, name+"-config", "message"); got != "after" {
-			t.Fatalf("message %q", got)
-		}
-		deploymentReady(t, ctx, cs, ns, name+"-app", 2)
-		text, err = run("history", name)
-		if err != nil {
-			t.Fatal(err)
-		}
-		wantContains(t, "hoist history", text, "failed", "Interrupted")
-	})
-
-	step("SIGINT: the CLI marks the revision failed, releases the lock and exits", func(t *testing.T) {
-		cmd, out := startUpgrade(t, 4)
-		time.Sleep(500 * time.Millisecond) // into the wait
-		sent := time.Now()
-		if err := cmd.Process.Signal(syscall.SIGINT); err != nil {
-			t.Fatal(err)
-		}
-		done := make(chan error, 1)
-		go func() { done <- cmd.Wait() }()
-		select {
-		case err := <-done:
-			var ee *exec.ExitError
-			if !errors.As(err, &ee) || ee.ExitCode() == 0 {
-				t.Fatalf("want a non-zero exit, got %v\n%s", err, out)
-			}
-		case <-time.After(15 * time.Second):
-			t.Fatalf("the CLI did not exit 15s after SIGINT:\n%s", out)
-		}
-		t.Logf("exited %s after SIGINT:\n%s", time.Since(sent).Round(time.Millisecond), out)
-		r := getRecord(t, ctx, cfg, ns, name, 4)
-		if r.Status != release.StatusFailed {
-			t.Fatalf("revision 4 is %s: %q", r.Status, r.Description)
-		}
-		wantContains(t, "the description", r.Description, "Upgrade failed", "context canceled")
-		noLease(t, ctx, cs, ns, name)
-		// The next operation needs no takeover.
-		res, err := Upgrade{Config: cfg}.Run(ctx, UpgradeOptions{Name: name, Namespace: ns, Chart: fetchLocal(t, rolloutChart),
-			Values: map[string]any{"message": "final"}, DeployOptions: DeployOptions{Wait: true, Timeout: 60 * time.Second}})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if res.Release.Revision != 5 {
-			t.Fatalf("revision %d", res.Release.Revision)
-		}
-		wantHistory(t, ctx, cfg, ns, name, release.StatusSuperseded, release.StatusFailed, release.StatusSuperseded, release.StatusFailed, release.StatusDeployed)
 	})
 }

@@ -62,6 +62,21 @@ func (d *deployFlags) resolve() (action.DeployOptions, error) {
 	return o, nil
 }
 
+// leaseDuration is $HOIST_LEASE_DURATION: how long a release lock lives without
+// renewal (default 30 s), after which another operation may take it over. Shorter
+// makes a crashed operation's release usable sooner; longer tolerates slower networks.
+func leaseDuration() (time.Duration, error) {
+	s := os.Getenv("HOIST_LEASE_DURATION")
+	if s == "" {
+		return 0, nil
+	}
+	d, err := time.ParseDuration(s)
+	if err != nil || d < 3*time.Second {
+		return 0, fmt.Errorf("HOIST_LEASE_DURATION=%q: want a duration of at least 3s (such as 30s)", s)
+	}
+	return d, nil
+}
+
 // identity names this process as a lock holder.
 func identity() string {
 	host, _ := os.Hostname()
@@ -79,6 +94,11 @@ func (s *settings) config(cmd *cobra.Command) (*action.Configuration, error) {
 		return nil, err
 	}
 	cfg := action.NewConfiguration(clients, "hoist "+identity(), slog.New(newMessageHandler(cmd.ErrOrStderr())))
+	if d, err := leaseDuration(); err != nil {
+		return nil, err
+	} else if d > 0 {
+		cfg.Locker.(*storage.LeaseLocker).Duration = d
+	}
 	cfg.Progress = newProgressPrinter(cmd.ErrOrStderr()).update
 	return cfg, nil
 }
