@@ -65,13 +65,18 @@ type DeployOptions struct {
 	PostRenderer postrender.PostRenderer
 }
 
-// resolved applies the rules between options: --atomic waits, since a failure it
-// would undo is often only seen while waiting.
-func (o DeployOptions) resolved() DeployOptions {
+// resolved checks the options and applies the rules between them: --atomic waits,
+// since a failure it would undo is often only seen while waiting.
+func (o DeployOptions) resolved() (DeployOptions, error) {
+	for k := range o.Labels {
+		if storage.IsSystemLabel(k) {
+			return o, fmt.Errorf("--labels: %q is reserved for the release storage", k)
+		}
+	}
 	if o.Atomic {
 		o.Wait = true
 	}
-	return o
+	return o, nil
 }
 
 func (o DeployOptions) timeout() time.Duration {
@@ -370,7 +375,14 @@ func manifestOf(rd *Rendered) string {
 func hooksOf(rd *Rendered) []*release.Hook {
 	out := make([]*release.Hook, 0, len(rd.Hooks))
 	for _, h := range rd.Hooks {
-		out = append(out, &release.Hook{Hook: *h})
+		events := make([]release.HookEvent, len(h.Events))
+		for i, e := range h.Events {
+			events[i] = release.HookEvent(e)
+		}
+		out = append(out, &release.Hook{
+			Name: h.Name, Kind: h.Kind, Path: h.Path, Manifest: h.Manifest, Events: events, Weight: h.Weight,
+			DeletePolicies: h.DeletePolicies, OutputLogPolicies: h.OutputLogPolicies,
+		})
 	}
 	return out
 }

@@ -28,7 +28,7 @@ type HookRunner interface {
 func (c *Configuration) runHooks(ctx context.Context, r *release.Release, event engine.HookEvent, timeout time.Duration) error {
 	var hooks []*release.Hook
 	for _, h := range r.Hooks {
-		if h.HasEvent(event) {
+		if h.HasEvent(release.HookEvent(event)) {
 			hooks = append(hooks, h)
 		}
 	}

@@ -17,7 +17,6 @@ import (
 	"k8s.io/client-go/dynamic"
 
 	"github.com/hoist-dev/hoist/pkg/apply"
-	"github.com/hoist-dev/hoist/pkg/engine"
 	"github.com/hoist-dev/hoist/pkg/kube"
 	"github.com/hoist-dev/hoist/pkg/release"
 )
@@ -93,7 +92,7 @@ func (c *KubeHooks) RunHook(ctx context.Context, r *release.Release, h *release.
 	return nil
 }
 
-func eventNames(es []engine.HookEvent) []string {
+func eventNames(es []release.HookEvent) []string {
 	out := make([]string, len(es))
 	for i, e := range es {
 		out[i] = string(e)

@@ -33,7 +33,10 @@ func (a Install) Run(ctx context.Context, opts InstallOptions) (*Result, error) 
 	if err := release.ValidateName(opts.Name); err != nil {
 		return nil, err
 	}
-	opts.DeployOptions = opts.resolved()
+	var err error
+	if opts.DeployOptions, err = opts.resolved(); err != nil {
+		return nil, err
+	}
 	if opts.DryRun == DryRunClient {
 		return a.render(ctx, opts, 1)
 	}

@@ -22,7 +22,10 @@ type RollbackOptions struct {
 
 // Run rolls back.
 func (a Rollback) Run(ctx context.Context, opts RollbackOptions) (*Result, error) {
-	opts.DeployOptions = opts.resolved()
+	var err error
+	if opts.DeployOptions, err = opts.resolved(); err != nil {
+		return nil, err
+	}
 	op, err := a.Config.begin(ctx, opts.Namespace, opts.Name, false)
 	if err != nil {
 		return nil, err

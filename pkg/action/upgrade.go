@@ -43,7 +43,10 @@ func (a Upgrade) Run(ctx context.Context, opts UpgradeOptions) (*Result, error) 
 	if err := release.ValidateName(opts.Name); err != nil {
 		return nil, err
 	}
-	opts.DeployOptions = opts.resolved()
+	var err error
+	if opts.DeployOptions, err = opts.resolved(); err != nil {
+		return nil, err
+	}
 	op, err := cfg.begin(ctx, opts.Namespace, opts.Name, opts.Install && opts.CreateNamespace && opts.DryRun == DryRunNone)
 	if err != nil {
 		return nil, err

@@ -53,11 +53,6 @@ func (d *deployFlags) resolve() (action.DeployOptions, error) {
 		return o, err
 	}
 	o.DryRun = dr
-	for k := range d.labels {
-		if storage.IsSystemLabel(k) {
-			return o, fmt.Errorf("--labels: %q is reserved for the release storage", k)
-		}
-	}
 	o.Labels = d.labels
 	return o, nil
 }

@@ -8,6 +8,7 @@ import (
 
 	"github.com/hoist-dev/hoist/pkg/action"
 	"github.com/hoist-dev/hoist/pkg/engine"
+	"github.com/hoist-dev/hoist/pkg/release"
 )
 
 func newReleaseTestCmd(s *settings) *cobra.Command {
@@ -28,7 +29,7 @@ func newReleaseTestCmd(s *settings) *cobra.Command {
 				t := &table{}
 				t.row("TEST", "PHASE", "STARTED", "COMPLETED")
 				for _, h := range r.Hooks {
-					if h.HasEvent(engine.Test) {
+					if h.HasEvent(release.HookEvent(engine.Test)) {
 						t.row(h.Kind+"/"+h.Name, h.LastRun.Phase, h.LastRun.StartedAt.Local().Format(time.TimeOnly), h.LastRun.CompletedAt.Local().Format(time.TimeOnly))
 					}
 				}

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"slices"
 
 	"k8s.io/apimachinery/pkg/runtime/schema"
 
@@ -198,14 +199,14 @@ func convertHooks(in []*Hook) ([]*release.Hook, error) {
 			return nil, fmt.Errorf("%w: hook %d is null", ErrNotRecord, i+1)
 		}
 		what := fmt.Sprintf("hook %d (%s/%s)", i+1, h.Kind, h.Name)
-		events := make([]engine.HookEvent, 0, len(h.Events))
+		events := make([]release.HookEvent, 0, len(h.Events))
 		for _, e := range h.Events {
 			ev, ok := helmHookEvents[e]
 			if !ok {
 				return nil, fmt.Errorf("%w: %s has the event %q, which Helm does not have", ErrNotRecord, what, e)
 			}
-			if !containsEvent(events, ev) {
-				events = append(events, ev)
+			if !slices.Contains(events, release.HookEvent(ev)) {
+				events = append(events, release.HookEvent(ev))
 			}
 		}
 		phase, ok := helmHookPhases[h.LastRun.Phase]
@@ -213,16 +214,14 @@ func convertHooks(in []*Hook) ([]*release.Hook, error) {
 			return nil, fmt.Errorf("%w: %s has the phase %q, which Helm does not have", ErrNotRecord, what, h.LastRun.Phase)
 		}
 		hk := &release.Hook{
-			Hook: engine.Hook{
-				Name:           h.Name,
-				Kind:           h.Kind,
-				Path:           h.Path,
-				Manifest:       h.Manifest,
-				Events:         events,
-				Weight:         h.Weight,
-				DeletePolicies: append([]string{}, h.DeletePolicies...),
-			},
-			LastRun: release.HookRun{StartedAt: h.LastRun.StartedAt, CompletedAt: h.LastRun.CompletedAt, Phase: phase},
+			Name:           h.Name,
+			Kind:           h.Kind,
+			Path:           h.Path,
+			Manifest:       h.Manifest,
+			Events:         events,
+			Weight:         h.Weight,
+			DeletePolicies: append([]string{}, h.DeletePolicies...),
+			LastRun:        release.HookRun{StartedAt: h.LastRun.StartedAt, CompletedAt: h.LastRun.CompletedAt, Phase: phase},
 		}
 		if len(h.OutputLogPolicies) > 0 {
 			hk.OutputLogPolicies = append([]string{}, h.OutputLogPolicies...)
@@ -230,15 +229,6 @@ func convertHooks(in []*Hook) ([]*release.Hook, error) {
 		out = append(out, hk)
 	}
 	return out, nil
-}
-
-func containsEvent(events []engine.HookEvent, e engine.HookEvent) bool {
-	for _, x := range events {
-		if x == e {
-			return true
-		}
-	}
-	return false
 }
 
 // copyMetadata copies the metadata so that the hoist record shares nothing with rec.

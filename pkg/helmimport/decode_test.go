@@ -98,19 +98,19 @@ func TestDecodeHelm3Secret(t *testing.T) {
 	}
 	mig := r.Hooks[0]
 	if mig.Name != "web-migrate" || mig.Kind != "Job" || mig.Path != "web/templates/migrate-job.yaml" || mig.Weight != -5 ||
-		!reflect.DeepEqual(mig.Events, []engine.HookEvent{engine.PreUpgrade, engine.PreInstall}) ||
+		!reflect.DeepEqual(mig.Events, []release.HookEvent{release.HookEvent(engine.PreUpgrade), release.HookEvent(engine.PreInstall)}) ||
 		!reflect.DeepEqual(mig.DeletePolicies, []string{"before-hook-creation", "hook-succeeded"}) ||
 		!strings.Contains(mig.Manifest, "args: [\"migrate\"]") {
-		t.Errorf("migrate hook = %+v", mig.Hook)
+		t.Errorf("migrate hook = %+v", *mig)
 	}
 	if mig.LastRun.Phase != "Succeeded" || !mig.LastRun.StartedAt.Equal(mustTime(t, "2025-06-17T14:03:20.001+02:00")) ||
 		!mig.LastRun.CompletedAt.Equal(mustTime(t, "2025-06-17T14:03:41.9+02:00")) {
 		t.Errorf("migrate hook last run = %+v", mig.LastRun)
 	}
 	tst := r.Hooks[1]
-	if !reflect.DeepEqual(tst.Events, []engine.HookEvent{engine.Test}) || tst.Weight != 0 ||
+	if !reflect.DeepEqual(tst.Events, []release.HookEvent{release.HookEvent(engine.Test)}) || tst.Weight != 0 ||
 		tst.DeletePolicies == nil || len(tst.DeletePolicies) != 0 || tst.LastRun != (release.HookRun{}) {
-		t.Errorf("test hook = %+v, last run %+v", tst.Hook, tst.LastRun)
+		t.Errorf("test hook = %+v, last run %+v", *tst, tst.LastRun)
 	}
 
 	if want := map[string]string{"team": "payments", "env": "prod"}; !reflect.DeepEqual(r.Labels, want) {
@@ -156,9 +156,9 @@ func TestDecodeHelm4Secret(t *testing.T) {
 		t.Errorf("Values = %#v", r.Values)
 	}
 	h := r.Hooks[0]
-	if !reflect.DeepEqual(h.Events, []engine.HookEvent{engine.PostInstall}) || !reflect.DeepEqual(h.OutputLogPolicies, []string{"hook-failed"}) ||
+	if !reflect.DeepEqual(h.Events, []release.HookEvent{release.HookEvent(engine.PostInstall)}) || !reflect.DeepEqual(h.OutputLogPolicies, []string{"hook-failed"}) ||
 		h.LastRun != (release.HookRun{}) {
-		t.Errorf("hook = %+v %+v", h.Hook, h.LastRun)
+		t.Errorf("hook = %+v %+v", *h, h.LastRun)
 	}
 	roundTrip(t, r)
 
@@ -296,7 +296,7 @@ func TestHookEventsAndPhases(t *testing.T) {
 		t.Fatal(err)
 	}
 	a := r.Hooks[0]
-	if !reflect.DeepEqual(a.Events, []engine.HookEvent{engine.Test, engine.PreDelete, engine.PostDelete, engine.PostUpgrade, engine.PostRollback}) {
+	if !reflect.DeepEqual(a.Events, []release.HookEvent{release.HookEvent(engine.Test), release.HookEvent(engine.PreDelete), release.HookEvent(engine.PostDelete), release.HookEvent(engine.PostUpgrade), release.HookEvent(engine.PostRollback)}) {
 		t.Errorf("events = %v", a.Events)
 	}
 	if a.LastRun.Phase != "" || a.LastRun.StartedAt.IsZero() || !a.LastRun.CompletedAt.IsZero() {

@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"github.com/hoist-dev/hoist/pkg/chart"
-	"github.com/hoist-dev/hoist/pkg/engine"
 )
 
 // FormatV1 is the record format version written in every record.
@@ -63,10 +62,34 @@ type HookRun struct {
 	Phase       string    `json:"phase,omitempty"` // Running, Succeeded, Failed
 }
 
-// Hook is a hook of the revision and its last run.
+// HookEvent is when a hook runs ("pre-install", "post-upgrade", "test", …: Helm's
+// names).
+type HookEvent string
+
+// Hook is a hook of the revision, as recorded, and its last run. The record owns this
+// shape: the template engine's hook type may change without changing the format.
 type Hook struct {
-	engine.Hook
-	LastRun HookRun `json:"lastRun,omitzero"`
+	Name     string `json:"name"`
+	Kind     string `json:"kind"`
+	Path     string `json:"path"`
+	Manifest string `json:"manifest"`
+	// Events are when the hook runs.
+	Events []HookEvent `json:"events"`
+	// Weight orders hooks of an event (lowest first, then by name).
+	Weight            int      `json:"weight"`
+	DeletePolicies    []string `json:"deletePolicies"`
+	OutputLogPolicies []string `json:"outputLogPolicies,omitempty"`
+	LastRun           HookRun  `json:"lastRun,omitzero"`
+}
+
+// HasEvent reports whether the hook runs on e.
+func (h *Hook) HasEvent(e HookEvent) bool {
+	for _, x := range h.Events {
+		if x == e {
+			return true
+		}
+	}
+	return false
 }
 
 // Release is one revision of a release.

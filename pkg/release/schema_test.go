@@ -11,7 +11,6 @@ import (
 	"github.com/santhosh-tekuri/jsonschema/v6"
 
 	"github.com/hoist-dev/hoist/pkg/chart"
-	"github.com/hoist-dev/hoist/pkg/engine"
 	"github.com/hoist-dev/hoist/schemas"
 )
 
@@ -37,7 +36,7 @@ func TestRecordMatchesSchema(t *testing.T) {
 		Config:   map[string]any{"replicas": 2},
 		Values:   map[string]any{"replicas": 2, "image": "x"},
 		Manifest: "kind: ConfigMap\n",
-		Hooks:    []*Hook{{Hook: engine.Hook{Name: "m", Kind: "Job", Path: "web/templates/j.yaml", Manifest: "x", Events: []engine.HookEvent{engine.PreUpgrade}, DeletePolicies: []string{"hook-succeeded"}}}},
+		Hooks:    []*Hook{{Name: "m", Kind: "Job", Path: "web/templates/j.yaml", Manifest: "x", Events: []HookEvent{"pre-upgrade"}, DeletePolicies: []string{"hook-succeeded"}}},
 		Notes:    "hi",
 		Labels:   map[string]string{"team": "a"},
 	}
