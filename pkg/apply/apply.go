@@ -273,7 +273,7 @@ func (m *Manager) applyOne(ctx context.Context, it *item, opts ApplyOptions, new
 			m.create(ctx, ri, it)
 			return
 		}
-		if provablyUnchanged(it.desired, it.live, m.fieldManager()) {
+		if provablyUnchanged(it.desired, it.live, m.fieldManager(), m.Schemas()) {
 			it.change.Action = ActionUnchanged
 			it.result = it.live
 			return

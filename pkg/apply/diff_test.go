@@ -7,7 +7,6 @@ import (
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
-	"sigs.k8s.io/yaml"
 )
 
 func TestUnifiedDiff(t *testing.T) {
@@ -102,13 +101,10 @@ func lcsLen(a, b []string) int {
 	return dp[0][0]
 }
 
+// obj decodes an object as the clients do (integers as int64), so the schema accepts it.
 func obj(t *testing.T, s string) *unstructured.Unstructured {
 	t.Helper()
-	var m map[string]any
-	if err := yaml.Unmarshal([]byte(s), &m); err != nil {
-		t.Fatal(err)
-	}
-	return &unstructured.Unstructured{Object: m}
+	return mustObj(t, s)
 }
 
 const lastDeploy = `
@@ -159,14 +155,13 @@ status: {replicas: 5}
 		{Manager: "kubectl", Operation: metav1.ManagedFieldsOperationUpdate, Subresource: "scale", APIVersion: "apps/v1",
 			FieldsV1: &metav1.FieldsV1{Raw: []byte(`{"f:spec":{"f:replicas":{}}}`)}},
 	})
-	got := Drift(last, live, "hoist")
-	var paths []string
-	for _, f := range got {
-		paths = append(paths, f.Path)
+	if got := paths(Drift(last, live, "hoist")); got != ".spec.replicas .spec.template.spec.containers" {
+		t.Errorf("without a schema: drifted paths %s, want the containers as one field", got)
 	}
-	want := ".spec.replicas .spec.template.spec.containers[name=web].image"
-	if strings.Join(paths, " ") != want {
-		t.Fatalf("drifted paths %v, want %s (cpu 0.5 = 500m, reordered containers, extra and status fields are no drift)", paths, want)
+	got := drift(last, live, "hoist", testSchemas())
+	want := `.spec.replicas .spec.template.spec.containers[name="web"].image`
+	if paths(got) != want {
+		t.Fatalf("drifted paths %v, want %s (cpu 0.5 = 500m, reordered containers, extra and status fields are no drift)", paths(got), want)
 	}
 	if m := got[0].Managers; len(m) != 1 || !strings.HasPrefix(m[0], "kubectl (Update, scale") {
 		t.Errorf("replicas managers %v", m)
@@ -177,7 +172,7 @@ status: {replicas: 5}
 
 	// A deleted field has no manager.
 	live2 := obj(t, strings.Replace(lastDeploy, "labels: {app: web}", "", 1))
-	d := Drift(last, live2, "hoist")
+	d := drift(last, live2, "hoist", testSchemas())
 	if len(d) != 1 || d[0].Path != ".metadata.labels" || d[0].Live != nil || len(d[0].Managers) != 0 {
 		t.Errorf("removed labels: %+v", d)
 	}
@@ -188,22 +183,24 @@ func TestDiffSeparatesChartFromDrift(t *testing.T) {
 	desired := obj(t, strings.Replace(lastDeploy, "replicas: 2", "replicas: 3", 1))
 	live := obj(t, strings.Replace(lastDeploy, "image: web:1", "image: web:hacked", 1))
 	result := obj(t, strings.Replace(lastDeploy, "replicas: 2", "replicas: 3", 1))
-	d := Diff(ObjMetaOf(desired), ActionConfigured, last, desired, live, result, DiffOptions{Context: 1, LastName: "revision 1", DesiredName: "upgrade"})
-	if !strings.Contains(d.Chart, "-  replicas: 2\n+  replicas: 3\n") || strings.Contains(d.Chart, "hacked") {
-		t.Errorf("chart diff:\n%s", d.Chart)
-	}
-	if !strings.Contains(d.Drift, "-      - image: web:hacked\n+      - image: web:1\n") || strings.Contains(d.Drift, "replicas") {
-		t.Errorf("drift diff:\n%s", d.Drift)
-	}
-	if d.Cluster != "" {
-		t.Errorf("cluster diff shown although chart and drift tell it:\n%s", d.Cluster)
-	}
-	if len(d.DriftedFields) != 1 {
-		t.Errorf("drifted fields %+v", d.DriftedFields)
+	for _, schemas := range []*Schemas{nil, testSchemas()} {
+		d := Diff(ObjMetaOf(desired), ActionConfigured, last, desired, live, result, DiffOptions{Context: 1, LastName: "revision 1", DesiredName: "upgrade", Schemas: schemas})
+		if !strings.Contains(d.Chart, "-  replicas: 2\n+  replicas: 3\n") || strings.Contains(d.Chart, "hacked") {
+			t.Errorf("chart diff:\n%s", d.Chart)
+		}
+		if !strings.Contains(d.Drift, "-      - image: web:hacked\n+      - image: web:1\n") || strings.Contains(d.Drift, "replicas") {
+			t.Errorf("drift diff:\n%s", d.Drift)
+		}
+		if d.Cluster != "" {
+			t.Errorf("cluster diff shown although chart and drift tell it:\n%s", d.Cluster)
+		}
+		if len(d.DriftedFields) != 1 {
+			t.Errorf("drifted fields %+v", d.DriftedFields)
+		}
 	}
 
 	// Drift the operation does not overwrite is not in the drift diff.
-	d = Diff(ObjMetaOf(desired), ActionConfigured, last, desired, live, live, DiffOptions{})
+	d := Diff(ObjMetaOf(desired), ActionConfigured, last, desired, live, live, DiffOptions{Schemas: testSchemas()})
 	if d.Drift != "" {
 		t.Errorf("drift left alone shown:\n%s", d.Drift)
 	}
@@ -267,5 +264,42 @@ func TestTakeOverEntries(t *testing.T) {
 	bad := []metav1.ManagedFieldsEntry{{Manager: "helm", Operation: metav1.ManagedFieldsOperationUpdate, FieldsV1: &metav1.FieldsV1{Raw: []byte(`{"x`)}}}
 	if _, _, err := takeOverEntries(bad, map[string]bool{"helm": true}, "hoist", "v1"); err == nil || !strings.Contains(err.Error(), "helm") {
 		t.Errorf("corrupt entry: %v", err)
+	}
+}
+
+func paths(fields []FieldDrift) string {
+	var out []string
+	for _, f := range fields {
+		out = append(out, f.Path)
+	}
+	return strings.Join(out, " ")
+}
+
+// Drift in lists keyed otherwise than by name: by name else by index (the old rule)
+// misses the first and misplaces the second.
+func TestDriftKeyedLists(t *testing.T) {
+	applied := mustObj(t, keyedDeployment)
+	for _, c := range []struct {
+		name string
+		edit func(c map[string]any)
+		want string
+	}{
+		{"no drift: the server defaults protocols and another manager adds a mount", func(c map[string]any) {
+			c["volumeMounts"] = append(c["volumeMounts"].([]any), map[string]any{"name": "data", "mountPath": "/c"})
+		}, ""},
+		{"the port named dns-tcp turned UDP: the TCP port is gone", func(c map[string]any) {
+			c["ports"].([]any)[1].(map[string]any)["protocol"] = "UDP"
+			c["ports"].([]any)[1].(map[string]any)["containerPort"] = int64(5353)
+		}, `.spec.template.spec.containers[name="c"].ports[containerPort=53,protocol="TCP"]`},
+		{"mounts reordered, and /b no longer read-only", func(c map[string]any) {
+			m := c["volumeMounts"].([]any)
+			delete(m[1].(map[string]any), "readOnly")
+			m[0], m[1] = m[1], m[0]
+		}, `.spec.template.spec.containers[name="c"].volumeMounts[mountPath="/b"].readOnly`},
+	} {
+		live := keyedLive(t, applied, c.edit)
+		if got := paths(drift(applied, live, "hoist", testSchemas())); got != c.want {
+			t.Errorf("%s: drifted %q, want %q", c.name, got, c.want)
+		}
 	}
 }

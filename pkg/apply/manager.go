@@ -11,6 +11,7 @@ import (
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/client-go/dynamic"
+	"k8s.io/client-go/openapi"
 
 	"github.com/hoist-dev/hoist/pkg/kube"
 )
@@ -24,6 +25,12 @@ type Manager struct {
 	// Concurrency is how many objects of a stage are processed at once (default 10).
 	// The clients' QPS and Burst bound the request rate anyway.
 	Concurrency int
+	// OpenAPI serves the server's OpenAPI v3 schemas (Clients.Typed's discovery when
+	// nil), read once per Manager and group-version; see Schemas.
+	OpenAPI openapi.Client
+
+	schemasOnce sync.Once
+	schemas     *Schemas
 }
 
 const (
@@ -44,6 +51,19 @@ func (m *Manager) fieldManager() string {
 		return DefaultFieldManager
 	}
 	return m.FieldManager
+}
+
+// Schemas are the server's schemas, shared by every operation of the Manager, so each
+// group-version's schema is fetched and parsed once (DiffOptions.Schemas takes them).
+func (m *Manager) Schemas() *Schemas {
+	m.schemasOnce.Do(func() {
+		c := m.OpenAPI
+		if c == nil && m.Clients != nil && m.Clients.Typed != nil {
+			c = m.Clients.Typed.Discovery().OpenAPIV3()
+		}
+		m.schemas = NewSchemas(c)
+	})
+	return m.schemas
 }
 
 func (m *Manager) concurrency() int {
