@@ -7,6 +7,7 @@ import (
 	"sync"
 	"time"
 
+	"golang.org/x/sync/errgroup"
 	"k8s.io/apimachinery/pkg/api/meta"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime/schema"
@@ -137,30 +138,21 @@ func gvkString(gvk schema.GroupVersionKind) string {
 	return gvk.Group + "/" + gvk.Version + "/" + gvk.Kind
 }
 
-// forEach runs fn(i) for i in [0, n), at most limit at a time, and returns when all are done.
+// forEach runs fn(i) for i in [0, n), at most limit at a time, and returns when all are
+// done. fn records its outcome itself (one Change per object): no error stops the others.
 func forEach(ctx context.Context, n, limit int, fn func(ctx context.Context, i int)) {
 	if n == 0 {
 		return
 	}
-	if limit > n {
-		limit = n
+	var g errgroup.Group
+	g.SetLimit(max(limit, 1))
+	for i := range n {
+		g.Go(func() error {
+			fn(ctx, i)
+			return nil
+		})
 	}
-	var wg sync.WaitGroup
-	next := make(chan int)
-	for w := 0; w < limit; w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := range next {
-				fn(ctx, i)
-			}
-		}()
-	}
-	for i := 0; i < n; i++ {
-		next <- i
-	}
-	close(next)
-	wg.Wait()
+	_ = g.Wait() // fn returns nothing to wait for but its end
 }
 
 // isCRD and isNamespace recognise the definition kinds Apply handles first.
