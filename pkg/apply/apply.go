@@ -14,6 +14,7 @@ import (
 	"k8s.io/client-go/dynamic"
 
 	"github.com/hoist-dev/hoist/pkg/engine"
+	"github.com/hoist-dev/hoist/pkg/release"
 )
 
 // ApplyOptions configure Apply.
@@ -41,7 +42,7 @@ type ApplyOptions struct {
 // item is one object on its way through Apply.
 type item struct {
 	desired *unstructured.Unstructured
-	meta    ObjMeta
+	meta    release.ObjectRef
 	mapping *meta.RESTMapping
 	live    *unstructured.Unstructured
 	fetched bool // live was read
@@ -72,14 +73,14 @@ func (m *Manager) Apply(ctx context.Context, objs []*unstructured.Unstructured, 
 		order = engine.InstallOrder
 	}
 	items := make([]*item, len(objs))
-	metas := make([]ObjMeta, len(objs))
+	metas := make([]release.ObjectRef, len(objs))
 	crdKinds := map[schema.GroupKind]bool{}
 	for i, o := range objs {
 		d := o.DeepCopy()
 		setOwner(d, opts.Owner)
 		unstructured.RemoveNestedField(d.Object, "metadata", "managedFields")
 		unstructured.RemoveNestedField(d.Object, "metadata", "resourceVersion")
-		items[i] = &item{desired: d, meta: ObjMetaOf(d)}
+		items[i] = &item{desired: d, meta: RefOf(d)}
 		items[i].change.Object = items[i].meta
 		metas[i] = items[i].meta
 		if isCRD(metas[i]) {
@@ -90,10 +91,10 @@ func (m *Manager) Apply(ctx context.Context, objs []*unstructured.Unstructured, 
 	}
 	seen := make(map[key]bool, len(metas))
 	for _, o := range metas {
-		if seen[o.key()] {
+		if seen[keyOf(o)] {
 			return nil, fmt.Errorf("apply: %s is given twice", o)
 		}
-		seen[o.key()] = true
+		seen[keyOf(o)] = true
 	}
 	defs, rest := applyStages(metas, order)
 	all := append([][]int{defs}, rest...)
@@ -213,7 +214,7 @@ func skipRest(items []*item, why string) {
 // settleDefinitions waits for the Namespaces and CRDs Apply wrote to be Active and
 // Established, then makes the mapper see the new kinds.
 func (m *Manager) settleDefinitions(ctx context.Context, items []*item, defs []int) error {
-	var written []ObjMeta
+	var written []release.ObjectRef
 	crds := false
 	for _, i := range defs {
 		switch items[i].change.Action {
@@ -407,7 +408,7 @@ func (m *Manager) replace(ctx context.Context, ri dynamic.ResourceInterface, it 
 		it.fail(fmt.Errorf("%s: deleting it to replace it: %w", it.meta, err))
 		return
 	}
-	if err := m.waitGone(ctx, []ObjMeta{it.meta}, []types.UID{uid}, replaceTimeout); err != nil {
+	if err := m.waitGone(ctx, []release.ObjectRef{it.meta}, []types.UID{uid}, replaceTimeout); err != nil {
 		it.fail(fmt.Errorf("%s: waiting for it to be deleted to replace it: %w", it.meta, err))
 		return
 	}

@@ -184,7 +184,7 @@ func TestDiffSeparatesChartFromDrift(t *testing.T) {
 	live := obj(t, strings.Replace(lastDeploy, "image: web:1", "image: web:hacked", 1))
 	result := obj(t, strings.Replace(lastDeploy, "replicas: 2", "replicas: 3", 1))
 	for _, schemas := range []*Schemas{nil, testSchemas()} {
-		d := Diff(ObjMetaOf(desired), ActionConfigured, last, desired, live, result, DiffOptions{Context: 1, LastName: "revision 1", DesiredName: "upgrade", Schemas: schemas})
+		d := Diff(RefOf(desired), ActionConfigured, last, desired, live, result, DiffOptions{Context: 1, LastName: "revision 1", DesiredName: "upgrade", Schemas: schemas})
 		if !strings.Contains(d.Chart, "-  replicas: 2\n+  replicas: 3\n") || strings.Contains(d.Chart, "hacked") {
 			t.Errorf("chart diff:\n%s", d.Chart)
 		}
@@ -200,7 +200,7 @@ func TestDiffSeparatesChartFromDrift(t *testing.T) {
 	}
 
 	// Drift the operation does not overwrite is not in the drift diff.
-	d := Diff(ObjMetaOf(desired), ActionConfigured, last, desired, live, live, DiffOptions{Schemas: testSchemas()})
+	d := Diff(RefOf(desired), ActionConfigured, last, desired, live, live, DiffOptions{Schemas: testSchemas()})
 	if d.Drift != "" {
 		t.Errorf("drift left alone shown:\n%s", d.Drift)
 	}

@@ -9,6 +9,8 @@ import (
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"sigs.k8s.io/structured-merge-diff/v6/fieldpath"
 	"sigs.k8s.io/structured-merge-diff/v6/typed"
+
+	"github.com/hoist-dev/hoist/pkg/release"
 )
 
 // This file compares an object's three states: last applied, live and desired.
@@ -33,7 +35,7 @@ type DiffOptions struct {
 // applied (the release record), live (the cluster) and desired (the chart, and the
 // server's dry-run result of applying it).
 type ObjectDiff struct {
-	Object ObjMeta `json:"object"`
+	Object release.ObjectRef `json:"object"`
 	// Action is created, configured (changed), replaced, deleted, unchanged, kept,
 	// skipped or failed.
 	Action  Action `json:"action"`
@@ -79,7 +81,7 @@ func (o DiffOptions) manager() string {
 // last when the previous revision did not have the object, live when it does not
 // exist, desired and result for an object the operation deletes (result also when the
 // server could not dry-run it). action is what the operation does to it.
-func Diff(obj ObjMeta, action Action, last, desired, live, result *unstructured.Unstructured, opts DiffOptions) ObjectDiff {
+func Diff(obj release.ObjectRef, action Action, last, desired, live, result *unstructured.Unstructured, opts DiffOptions) ObjectDiff {
 	d := ObjectDiff{Object: obj, Action: action}
 	last, desired = secretData(last), secretData(desired)
 	lastName, desiredName := opts.LastName, opts.DesiredName

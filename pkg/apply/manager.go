@@ -15,6 +15,7 @@ import (
 	"k8s.io/client-go/openapi"
 
 	"github.com/hoist-dev/hoist/pkg/kube"
+	"github.com/hoist-dev/hoist/pkg/release"
 )
 
 // Manager applies, prunes, deletes and waits for objects. Its zero values are usable
@@ -82,21 +83,21 @@ func (m *Manager) check() error {
 }
 
 // mapping resolves an object's kind to its resource.
-func (m *Manager) mapping(o ObjMeta) (*meta.RESTMapping, error) {
+func (m *Manager) mapping(o release.ObjectRef) (*meta.RESTMapping, error) {
 	gk := schema.GroupKind{Group: o.Group, Kind: o.Kind}
 	mp, err := m.Clients.Mapper.RESTMapping(gk, o.Version)
 	if err != nil {
 		if meta.IsNoMatchError(err) {
-			return nil, fmt.Errorf("%w %s: the cluster does not serve it", ErrUnknownKind, gvkString(o.GroupVersionKind()))
+			return nil, fmt.Errorf("%w %s: the cluster does not serve it", ErrUnknownKind, gvkString(gvkOf(o)))
 		}
-		return nil, fmt.Errorf("resolving kind %s: %w", gvkString(o.GroupVersionKind()), err)
+		return nil, fmt.Errorf("resolving kind %s: %w", gvkString(gvkOf(o)), err)
 	}
 	return mp, nil
 }
 
 // mappingEventually resolves a kind that a CRD applied moments ago defines: discovery
 // can lag behind the CRD's Established condition, so it resets the mapper and retries.
-func (m *Manager) mappingEventually(ctx context.Context, o ObjMeta) (*meta.RESTMapping, error) {
+func (m *Manager) mappingEventually(ctx context.Context, o release.ObjectRef) (*meta.RESTMapping, error) {
 	ctx, cancel := context.WithTimeout(ctx, definitionsTimeout)
 	defer cancel()
 	delay := 100 * time.Millisecond
@@ -156,11 +157,11 @@ func forEach(ctx context.Context, n, limit int, fn func(ctx context.Context, i i
 }
 
 // isCRD and isNamespace recognise the definition kinds Apply handles first.
-func isCRD(o ObjMeta) bool {
+func isCRD(o release.ObjectRef) bool {
 	return o.Group == "apiextensions.k8s.io" && o.Kind == "CustomResourceDefinition"
 }
 
-func isNamespace(o ObjMeta) bool { return o.Group == "" && o.Kind == "Namespace" }
+func isNamespace(o release.ObjectRef) bool { return o.Group == "" && o.Kind == "Namespace" }
 
 // ownerOf reads who owns a live object: hoist's annotations first, else Helm's.
 func ownerOf(u *unstructured.Unstructured) (o Owner, helm bool) {
@@ -175,7 +176,7 @@ func ownerOf(u *unstructured.Unstructured) (o Owner, helm bool) {
 }
 
 // checkOwner returns an *OwnershipError when live is not owned by want.
-func checkOwner(o ObjMeta, live *unstructured.Unstructured, want Owner) error {
+func checkOwner(o release.ObjectRef, live *unstructured.Unstructured, want Owner) error {
 	cur, helm := ownerOf(live)
 	if cur == want {
 		return nil

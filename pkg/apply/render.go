@@ -8,12 +8,14 @@ import (
 
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"sigs.k8s.io/yaml"
+
+	"github.com/hoist-dev/hoist/pkg/release"
 )
 
 // This file renders objects for diffs: normalised, as YAML, with Secrets masked.
 
 // MaskDrift hides the values of a Secret's drifted data fields.
-func MaskDrift(obj ObjMeta, fields []FieldDrift) {
+func MaskDrift(obj release.ObjectRef, fields []FieldDrift) {
 	if obj.Group != "" || obj.Kind != "Secret" {
 		return
 	}
