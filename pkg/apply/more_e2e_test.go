@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -129,17 +130,24 @@ func TestE2EApplyDefinitions(t *testing.T) {
 			}
 		}
 		setReady("False")
-		go func() {
-			time.Sleep(time.Second)
-			setReady("True")
-		}()
+		// Ready turns True once the wait has reported it not ready: driven by the first
+		// progress report, not by a sleep.
+		var once sync.Once
+		ready := make(chan struct{})
 		var saw []apply.ObjectStatus
 		err := e.m.Wait(ctx, apply.RefsOf(objs[:1]), apply.WaitOptions{Timeout: 30 * time.Second, Progress: func(p apply.Progress) {
 			saw = append(saw, p.Changed...)
+			once.Do(func() {
+				go func() { // not from the callback: the wait delivers the update's event
+					defer close(ready)
+					setReady("True")
+				}()
+			})
 		}})
 		if err != nil {
 			t.Fatal(err)
 		}
+		<-ready
 		if len(saw) < 2 || saw[0].Status != apply.StatusInProgress || saw[0].Message != "ready is False" || saw[len(saw)-1].Status != apply.StatusCurrent {
 			t.Errorf("statuses seen: %v", saw)
 		}

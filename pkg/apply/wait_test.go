@@ -3,6 +3,7 @@ package apply
 import (
 	"context"
 	"errors"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -58,20 +59,31 @@ func TestWait(t *testing.T) {
 
 	var mu sync.Mutex
 	var seen []Progress
-	go func() {
-		time.Sleep(200 * time.Millisecond)
-		if _, err := dyn.Resource(deployGVR).Namespace("ns").Update(ctx, deployment(t, "web", 3, 3), metav1.UpdateOptions{}); err != nil {
-			t.Error(err)
-		}
-	}()
+	// The rollout finishes once the wait has seen it in progress: driven by the first
+	// progress report on web (the ConfigMap's informer may report first), not by a sleep
+	// that a busy machine outlasts.
+	var once sync.Once
+	updated := make(chan struct{})
 	err := m.Wait(ctx, objs, WaitOptions{Timeout: 10 * time.Second, Progress: func(p Progress) {
 		mu.Lock()
 		defer mu.Unlock()
 		seen = append(seen, p)
+		if !slices.ContainsFunc(p.Changed, func(c ObjectStatus) bool { return c.Object.Name == "web" }) {
+			return
+		}
+		once.Do(func() {
+			go func() { // not from the callback: the wait delivers the update's event
+				defer close(updated)
+				if _, err := dyn.Resource(deployGVR).Namespace("ns").Update(ctx, deployment(t, "web", 3, 3), metav1.UpdateOptions{}); err != nil {
+					t.Error(err)
+				}
+			}()
+		})
 	}})
 	if err != nil {
 		t.Fatal(err)
 	}
+	<-updated
 	mu.Lock()
 	defer mu.Unlock()
 	if len(seen) < 2 {
