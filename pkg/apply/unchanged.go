@@ -1,9 +1,12 @@
 package apply
 
 import (
+	"strings"
+
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/util/managedfields"
 	"sigs.k8s.io/structured-merge-diff/v6/fieldpath"
+	"sigs.k8s.io/structured-merge-diff/v6/typed"
 	"sigs.k8s.io/structured-merge-diff/v6/value"
 )
 
@@ -29,35 +32,38 @@ func provablyUnchanged(desired, live *unstructured.Unstructured, manager string,
 	if !ok || apiVersion != desired.GetAPIVersion() || raw == "" {
 		return false
 	}
-	owned, err := decodeFieldSet(raw)
-	if err != nil {
-		return false
-	}
-	if !hasListElements(owned) {
+	if !strings.Contains(raw, `"k:`) && !strings.Contains(raw, `"v:`) && !strings.Contains(raw, `"i:`) {
 		// Without list elements in the field set the deduced schema (maps granular, lists
 		// atomic) proves as much as the server's, without fetching it.
-		return unchangedWith(managedfields.NewDeducedTypeConverter(), false, desired, live, owned)
+		return unchangedWith(managedfields.NewDeducedTypeConverter(), false, desired, live, raw)
 	}
 	tc, err := schemas.converter(desired.GroupVersionKind().GroupVersion())
-	return err == nil && unchangedWith(tc, true, desired, live, owned)
+	return err == nil && unchangedWith(tc, true, desired, live, raw)
 }
 
 // unchangedWith is provablyUnchanged's proof under one schema (withSchema: the
-// server's, else the deduced one).
-func unchangedWith(tc managedfields.TypeConverter, withSchema bool, desired, live *unstructured.Unstructured, owned *fieldpath.Set) bool {
+// server's, else the deduced one); raw is hoist's field set as the server recorded it.
+func unchangedWith(tc managedfields.TypeConverter, withSchema bool, desired, live *unstructured.Unstructured, raw string) bool {
 	d, err := tc.ObjectToTyped(desired)
 	if err != nil {
 		return false
 	}
 	set, err := d.ToFieldSet()
-	id := identityFields()
-	if err != nil || !set.Difference(id).Equals(owned) {
-		return false
-	}
-	l, err := tc.ObjectToTyped(withoutServerFields(live))
 	if err != nil {
 		return false
 	}
+	id := identityFields()
+	set = set.Difference(id)
+	// The server serialises field sets with this library: equal sets are equal text,
+	// which is cheaper to compare than to decode. Other text may still be an equal set.
+	var owned *fieldpath.Set
+	if js, err := set.ToJSON(); err != nil || string(js) != raw || !withSchema {
+		if owned, err = decodeFieldSet(raw); err != nil || !set.Equals(owned) {
+			return false
+		}
+	}
+	// Live is the server's and conforms to the server's schema: no need to validate it.
+	l := typed.AsTypedUnvalidated(value.NewValueInterface(withoutServerFields(live).Object), d.Schema(), d.TypeRef())
 	if !withSchema {
 		// The deduced schema merges every map, also those the server's replaces whole
 		// (a selector set to {}): compare desired with what hoist owns of live instead.
@@ -90,17 +96,6 @@ func withoutServerFields(u *unstructured.Unstructured) *unstructured.Unstructure
 		out["metadata"] = m
 	}
 	return &unstructured.Unstructured{Object: out}
-}
-
-// hasListElements reports whether a field set names list elements ("k:", "v:", "i:").
-func hasListElements(s *fieldpath.Set) bool {
-	found := false
-	s.Iterate(func(p fieldpath.Path) {
-		for _, pe := range p {
-			found = found || pe.FieldName == nil
-		}
-	})
-	return found
 }
 
 // hasNull reports whether v holds a null: in an apply configuration a null has its own

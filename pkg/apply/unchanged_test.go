@@ -67,6 +67,16 @@ func liveDeployment(t *testing.T, desired *unstructured.Unstructured, fields str
 
 func TestProvablyUnchanged(t *testing.T) {
 	desired := mustObj(t, desiredDeployment)
+	// The server's field set is this library's serialisation, so unchangedWith may
+	// compare it as text before decoding it.
+	tvs, withSchema, err := typedObjects(testSchemas(), desired)
+	if err != nil || !withSchema {
+		t.Fatalf("no schema: %v", err)
+	}
+	set, _ := tvs[0].ToFieldSet()
+	if js, _ := set.Difference(identityFields()).ToJSON(); string(js) != hoistFields {
+		t.Errorf("field set as text\n%s\nthe server's\n%s", js, hoistFields)
+	}
 	for _, c := range []struct {
 		name   string
 		edit   func(d, l *unstructured.Unstructured)
