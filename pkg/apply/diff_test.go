@@ -2,6 +2,7 @@ package apply
 
 import (
 	"math/rand"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -173,7 +174,8 @@ status: {replicas: 5}
 	// A deleted field has no manager.
 	live2 := obj(t, strings.Replace(lastDeploy, "labels: {app: web}", "", 1))
 	d := drift(last, live2, "hoist", testSchemas())
-	if len(d) != 1 || d[0].Path != ".metadata.labels" || d[0].Live != nil || len(d[0].Managers) != 0 {
+	if len(d) != 1 || d[0].Path != ".metadata.labels" || d[0].Live != nil || len(d[0].Managers) != 0 ||
+		!reflect.DeepEqual(d[0].Applied, map[string]any{"app": "web"}) {
 		t.Errorf("removed labels: %+v", d)
 	}
 }

@@ -174,17 +174,22 @@ func driftedLeaves(applied, live *typed.TypedValue) []leafDrift {
 	if err != nil {
 		return nil
 	}
+	a, err1 := newFieldsOf(applied)
+	l, err2 := newFieldsOf(live)
+	if err1 != nil || err2 != nil {
+		return nil
+	}
 	var out []leafDrift
 	cmp.Modified.Union(cmp.Removed).Iterate(func(p fieldpath.Path) {
 		if ignoredPath(p) || (cmp.Removed.Has(p) && removedAbove(cmp.Removed, p)) {
 			return
 		}
-		a, _ := valueAt(applied, p)
-		l, present := valueAt(live, p)
-		if present && sameValue(a, l) {
+		av, _ := a.valueAt(p)
+		lv, present := l.valueAt(p)
+		if present && sameValue(av, lv) {
 			return
 		}
-		out = append(out, leafDrift{path: p.Copy(), applied: a, live: l, present: present})
+		out = append(out, leafDrift{path: p.Copy(), applied: av, live: lv, present: present})
 	})
 	return out
 }
@@ -242,9 +247,13 @@ func ignoredPath(p fieldpath.Path) bool {
 // the operation changes: the live value before, the result after. The other fields of
 // last are the context.
 func overwrittenDrift(name string, leaves []leafDrift, last, live, result *typed.TypedValue, opts DiffOptions) string {
+	res, err := newFieldsOf(result)
+	if err != nil {
+		return ""
+	}
 	changed := &fieldpath.Set{}
 	for _, l := range leaves {
-		r, present := valueAt(result, l.path)
+		r, present := res.valueAt(l.path)
 		if present == l.present && (!present || sameValue(l.live, r)) {
 			continue // the operation leaves the drift as it is
 		}

@@ -69,10 +69,29 @@ func convertAll(tc managedfields.TypeConverter, objs []*unstructured.Unstructure
 	return out, nil
 }
 
-// valueAt returns the value at a path of a typed value (found by the schema's list keys,
+// fieldsOf is a typed value and its field set, from which values are read by path.
+type fieldsOf struct {
+	tv  *typed.TypedValue
+	set *fieldpath.Set
+}
+
+func newFieldsOf(tv *typed.TypedValue) (fieldsOf, error) {
+	set, err := tv.ToFieldSet()
+	return fieldsOf{tv, set}, err
+}
+
+// valueAt returns the value at a path (list elements found by the schema's keys,
 // defaulted key fields included) and whether it is there.
-func valueAt(tv *typed.TypedValue, p fieldpath.Path) (any, bool) {
-	v := tv.ExtractItems(fieldpath.NewSet(p)).AsValue().Unstructured()
+func (f fieldsOf) valueAt(p fieldpath.Path) (any, bool) {
+	// Extract the leaves under the path, or the path when it is a leaf: extracting a
+	// map's own path keeps nothing of it.
+	want := &fieldpath.Set{}
+	if node := f.under(p); node != nil && !node.Empty() {
+		node.Iterate(func(q fieldpath.Path) { want.Insert(append(p.Copy(), q...)) })
+	} else {
+		want.Insert(p)
+	}
+	v := f.tv.ExtractItems(want).AsValue().Unstructured()
 	for _, pe := range p {
 		switch x := v.(type) {
 		case map[string]any:
@@ -94,6 +113,18 @@ func valueAt(tv *typed.TypedValue, p fieldpath.Path) (any, bool) {
 		}
 	}
 	return v, true
+}
+
+// under is the subtree of the field set below p (nil when there is none).
+func (f fieldsOf) under(p fieldpath.Path) *fieldpath.Set {
+	node := f.set
+	for _, pe := range p {
+		var ok bool
+		if node, ok = node.Children.Get(pe); !ok {
+			return nil
+		}
+	}
+	return node
 }
 
 // fieldOwner is a managedFields entry: its label and field set.
@@ -156,11 +187,6 @@ func (o owners) of(p fieldpath.Path) []string {
 
 // hasUnder reports whether s has a member below p.
 func hasUnder(s *fieldpath.Set, p fieldpath.Path) bool {
-	for _, pe := range p {
-		var ok bool
-		if s, ok = s.Children.Get(pe); !ok {
-			return false
-		}
-	}
-	return !s.Empty()
+	node := fieldsOf{set: s}.under(p)
+	return node != nil && !node.Empty()
 }
