@@ -1,7 +1,6 @@
 package apply
 
 import (
-	"math/rand"
 	"reflect"
 	"strings"
 	"testing"
@@ -9,98 +8,6 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 )
-
-func TestUnifiedDiff(t *testing.T) {
-	a := "a\nb\nc\nd\ne\nf\ng\nh\ni\nj\n"
-	b := "a\nb\nc\nD\ne\nf\ng\nh\ni\nj\nk\n"
-	want := `--- old
-+++ new
-@@ -2,5 +2,5 @@
- b
- c
--d
-+D
- e
- f
-@@ -9,2 +9,3 @@
- i
- j
-+k
-`
-	if got := UnifiedDiff("old", "new", a, b, 2); got != want {
-		t.Errorf("got\n%s\nwant\n%s", got, want)
-	}
-	if got := UnifiedDiff("old", "new", a, a, 3); got != "" {
-		t.Errorf("equal texts: %q", got)
-	}
-	// One hunk when the changes are close.
-	if got := UnifiedDiff("old", "new", a, b, 3); strings.Count(got, "@@ -") != 1 {
-		t.Errorf("want one hunk:\n%s", got)
-	}
-	if got := UnifiedDiff("old", "new", "", "x\n", 3); got != "--- old\n+++ new\n@@ -0,0 +1 @@\n+x\n" {
-		t.Errorf("from empty: %q", got)
-	}
-	if got := UnifiedDiff("old", "new", "x\ny", "x\n", 3); !strings.Contains(got, "-y\n\\ No newline at end of file\n") {
-		t.Errorf("missing newline marker: %q", got)
-	}
-}
-
-// The edit script is a valid one: its '-' and ' ' lines give a, its '+' and ' ' lines b,
-// and no longer than the trivial one.
-func TestDiffLinesProperty(t *testing.T) {
-	rng := rand.New(rand.NewSource(1))
-	gen := func() []string {
-		n := rng.Intn(30)
-		out := make([]string, n)
-		for i := range out {
-			out[i] = string(rune('a'+rng.Intn(4))) + "\n"
-		}
-		return out
-	}
-	for round := 0; round < 2000; round++ {
-		a, b := gen(), gen()
-		ops := diffLines(a, b)
-		var ga, gb []string
-		edits := 0
-		for _, o := range ops {
-			if o.kind != '+' {
-				ga = append(ga, o.text)
-			}
-			if o.kind != '-' {
-				gb = append(gb, o.text)
-			}
-			if o.kind != ' ' {
-				edits++
-			}
-		}
-		if strings.Join(ga, "") != strings.Join(a, "") || strings.Join(gb, "") != strings.Join(b, "") {
-			t.Fatalf("round %d: script does not reproduce the inputs\na=%q\nb=%q", round, a, b)
-		}
-		if edits > len(a)+len(b) {
-			t.Fatalf("round %d: %d edits", round, edits)
-		}
-		if lcs := lcsLen(a, b); edits != len(a)+len(b)-2*lcs {
-			t.Fatalf("round %d: %d edits, the shortest has %d", round, edits, len(a)+len(b)-2*lcs)
-		}
-	}
-}
-
-func lcsLen(a, b []string) int {
-	dp := make([][]int, len(a)+1)
-	for i := range dp {
-		dp[i] = make([]int, len(b)+1)
-	}
-	for i := len(a) - 1; i >= 0; i-- {
-		for j := len(b) - 1; j >= 0; j-- {
-			if a[i] == b[j] {
-				dp[i][j] = dp[i+1][j+1] + 1
-			} else {
-				dp[i][j] = max(dp[i+1][j], dp[i][j+1])
-			}
-		}
-	}
-	return dp[0][0]
-}
 
 // obj decodes an object as the clients do (integers as int64), so the schema accepts it.
 func obj(t *testing.T, s string) *unstructured.Unstructured {
@@ -205,67 +112,6 @@ func TestDiffSeparatesChartFromDrift(t *testing.T) {
 	d := Diff(RefOf(desired), ActionConfigured, last, desired, live, live, DiffOptions{Schemas: testSchemas()})
 	if d.Drift != "" {
 		t.Errorf("drift left alone shown:\n%s", d.Drift)
-	}
-}
-
-func TestMaskSecrets(t *testing.T) {
-	a := Normalize(obj(t, `{apiVersion: v1, kind: Secret, metadata: {name: s, annotations: {kubectl.kubernetes.io/last-applied-configuration: "{\"data\":{\"a\":\"c2VjcmV0\"}}"}}, data: {a: c2VjcmV0, b: b2xk, gone: eA==}}`))
-	b := Normalize(obj(t, `{apiVersion: v1, kind: Secret, metadata: {name: s}, data: {a: c2VjcmV0, b: bmV3, new: eQ==}}`))
-	ma, mb := MaskSecrets(a, b)
-	text := UnifiedDiff("a", "b", toYAML(ma), toYAML(mb), 5)
-	for _, secret := range []string{"c2VjcmV0", "b2xk", "bmV3", "eA==", "eQ=="} {
-		if strings.Contains(text, secret) {
-			t.Errorf("secret value %s shown:\n%s", secret, text)
-		}
-	}
-	for _, want := range []string{"   a: (hidden)\n", "-  b: (hidden, before)\n", "+  b: (hidden, changed)\n", "-  gone: (hidden)\n", "+  new: (hidden)\n"} {
-		if !strings.Contains(text, want) {
-			t.Errorf("want %q in\n%s", want, text)
-		}
-	}
-	cm := map[string]any{"apiVersion": "v1", "kind": "ConfigMap", "data": map[string]any{"a": "x"}}
-	if x, _ := MaskSecrets(cm, nil); x["data"].(map[string]any)["a"] != "x" {
-		t.Error("ConfigMap masked")
-	}
-}
-
-func TestTakeOverEntries(t *testing.T) {
-	t0, t1 := metav1.Unix(100, 0), metav1.Unix(200, 0)
-	entries := []metav1.ManagedFieldsEntry{
-		{Manager: "kube-controller-manager", Operation: metav1.ManagedFieldsOperationUpdate, Subresource: "status", APIVersion: "apps/v1",
-			FieldsType: "FieldsV1", FieldsV1: &metav1.FieldsV1{Raw: []byte(`{"f:status":{"f:replicas":{}}}`)}},
-		{Manager: "helm", Operation: metav1.ManagedFieldsOperationUpdate, APIVersion: "apps/v1", Time: &t0,
-			FieldsType: "FieldsV1", FieldsV1: &metav1.FieldsV1{Raw: []byte(`{"f:spec":{"f:replicas":{}}}`)}},
-		{Manager: "helm", Operation: metav1.ManagedFieldsOperationApply, APIVersion: "apps/v1", Time: &t1,
-			FieldsType: "FieldsV1", FieldsV1: &metav1.FieldsV1{Raw: []byte(`{"f:metadata":{"f:labels":{"f:a":{}}}}`)}},
-		{Manager: "kubectl-edit", Operation: metav1.ManagedFieldsOperationUpdate, APIVersion: "apps/v1",
-			FieldsType: "FieldsV1", FieldsV1: &metav1.FieldsV1{Raw: []byte(`{"f:spec":{"f:paused":{}}}`)}},
-	}
-	out, taken, err := takeOverEntries(entries, map[string]bool{"helm": true}, "hoist", "apps/v1")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if strings.Join(taken, ",") != "helm (Apply),helm (Update)" {
-		t.Errorf("taken %v", taken)
-	}
-	var managers []string
-	for _, e := range out {
-		managers = append(managers, e.Manager+"/"+string(e.Operation))
-		if e.Manager == "hoist" {
-			if string(e.FieldsV1.Raw) != `{"f:metadata":{"f:labels":{"f:a":{}}},"f:spec":{"f:replicas":{}}}` || e.Time == nil || !e.Time.Equal(&t1) || e.APIVersion != "apps/v1" {
-				t.Errorf("merged entry %s %v %s", e.FieldsV1.Raw, e.Time, e.APIVersion)
-			}
-		}
-	}
-	if strings.Join(managers, " ") != "hoist/Apply kube-controller-manager/Update kubectl-edit/Update" {
-		t.Errorf("entries %v", managers)
-	}
-	if _, taken, _ := takeOverEntries(out, map[string]bool{"helm": true}, "hoist", "apps/v1"); len(taken) != 0 {
-		t.Errorf("second take-over took %v", taken)
-	}
-	bad := []metav1.ManagedFieldsEntry{{Manager: "helm", Operation: metav1.ManagedFieldsOperationUpdate, FieldsV1: &metav1.FieldsV1{Raw: []byte(`{"x`)}}}
-	if _, _, err := takeOverEntries(bad, map[string]bool{"helm": true}, "hoist", "v1"); err == nil || !strings.Contains(err.Error(), "helm") {
-		t.Errorf("corrupt entry: %v", err)
 	}
 }
 
