@@ -118,8 +118,12 @@ func (m *Manager) mappingEventually(ctx context.Context, o release.ObjectRef) (*
 	}
 }
 
-// resetMapper forgets cached discovery, so kinds of new CRDs resolve.
-func (m *Manager) resetMapper() { meta.MaybeResetRESTMapper(m.Clients.Mapper) }
+// resetMapper forgets cached discovery, so kinds of new CRDs resolve, and the schemas
+// read, so theirs are read again.
+func (m *Manager) resetMapper() {
+	meta.MaybeResetRESTMapper(m.Clients.Mapper)
+	m.Schemas().Reset()
+}
 
 // resource is the dynamic client for an object's resource and namespace.
 func (m *Manager) resource(mp *meta.RESTMapping, namespace string) dynamic.ResourceInterface {
