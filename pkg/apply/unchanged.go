@@ -54,10 +54,16 @@ func unchangedWith(tc managedfields.TypeConverter, withSchema bool, desired, liv
 	}
 	id := identityFields()
 	set = set.Difference(id)
-	// The server serialises field sets with this library: equal sets are equal text,
-	// which is cheaper to compare than to decode. Other text may still be an equal set.
 	var owned *fieldpath.Set
-	if js, err := set.ToJSON(); err != nil || string(js) != raw || !withSchema {
+	if !withSchema {
+		// The deduced schema makes every map a member of the set as well as its fields
+		// ("f:data": {".": {}, …}); the server's does not: compare the leaves.
+		if owned, err = decodeFieldSet(raw); err != nil || !set.Leaves().Equals(owned.Leaves()) {
+			return false
+		}
+	} else if js, err := set.ToJSON(); err != nil || string(js) != raw {
+		// The server serialises field sets with this library: equal sets are equal text,
+		// cheaper to compare than to decode. Other text may still be an equal set.
 		if owned, err = decodeFieldSet(raw); err != nil || !set.Equals(owned) {
 			return false
 		}

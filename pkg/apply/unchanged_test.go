@@ -292,3 +292,44 @@ func TestProvablyUnchangedKeyedLists(t *testing.T) {
 		}
 	}
 }
+
+// Field sets without list elements are proven with the deduced schema, no schema read.
+func TestProvablyUnchangedWithoutSchema(t *testing.T) {
+	desired := mustObj(t, `
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: cm, namespace: ns, annotations: {hoist.dev/release-name: app}}
+data: {index: "1", other: "2"}
+`)
+	// As kube-apiserver 1.34 records it.
+	const fields = `{"f:data":{"f:index":{},"f:other":{}},"f:metadata":{"f:annotations":{"f:hoist.dev/release-name":{}}}}`
+	for _, c := range []struct {
+		name string
+		edit func(d, l *unstructured.Unstructured)
+		want bool
+	}{
+		{"same config", nil, true},
+		{"value changed", func(d, _ *unstructured.Unstructured) {
+			_ = unstructured.SetNestedField(d.Object, "2", "data", "index")
+		}, false},
+		{"key removed from the chart", func(d, _ *unstructured.Unstructured) {
+			unstructured.RemoveNestedField(d.Object, "data", "other")
+		}, false},
+		{"key added live by another manager", func(_, l *unstructured.Unstructured) {
+			_ = unstructured.SetNestedField(l.Object, "x", "data", "theirs")
+		}, true},
+		{"key changed live", func(_, l *unstructured.Unstructured) {
+			_ = unstructured.SetNestedField(l.Object, "x", "data", "other")
+		}, false},
+	} {
+		d, l := desired.DeepCopy(), desired.DeepCopy()
+		l.SetResourceVersion("7")
+		l.SetManagedFields([]metav1.ManagedFieldsEntry{{Manager: "hoist", Operation: metav1.ManagedFieldsOperationApply, APIVersion: "v1", FieldsType: "FieldsV1", FieldsV1: &metav1.FieldsV1{Raw: []byte(fields)}}})
+		if c.edit != nil {
+			c.edit(d, l)
+		}
+		if got := provablyUnchanged(d, l, "hoist", NewSchemas(nil)); got != c.want {
+			t.Errorf("%s: provablyUnchanged = %v, want %v", c.name, got, c.want)
+		}
+	}
+}
