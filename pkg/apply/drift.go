@@ -247,8 +247,10 @@ func ignoredPath(p fieldpath.Path) bool {
 // the operation changes: the live value before, the result after. The other fields of
 // last are the context.
 func overwrittenDrift(name string, leaves []leafDrift, last, live, result *typed.TypedValue, opts DiffOptions) string {
-	res, err := newFieldsOf(result)
-	if err != nil {
+	res, err1 := newFieldsOf(result)
+	lst, err2 := newFieldsOf(last)
+	liv, err3 := newFieldsOf(live)
+	if err1 != nil || err2 != nil || err3 != nil {
 		return ""
 	}
 	changed := &fieldpath.Set{}
@@ -262,17 +264,18 @@ func overwrittenDrift(name string, leaves []leafDrift, last, live, result *typed
 	if changed.Empty() {
 		return ""
 	}
-	base := last.RemoveItems(changed)
-	side := func(from *typed.TypedValue) *unstructured.Unstructured {
+	// The paths themselves too: a map missing from live goes, not only its fields.
+	base := last.RemoveItems(lst.leavesUnder(changed).Union(changed))
+	side := func(from fieldsOf) *unstructured.Unstructured {
 		// Key fields come along, so that list elements merge into theirs.
-		v, err := base.Merge(from.ExtractItems(changed, typed.WithAppendKeyFields()))
+		v, err := base.Merge(from.tv.ExtractItems(from.leavesUnder(changed), typed.WithAppendKeyFields()))
 		if err != nil {
 			return nil
 		}
 		m, _ := v.AsValue().Unstructured().(map[string]any)
 		return &unstructured.Unstructured{Object: m}
 	}
-	before, after := side(live), side(result)
+	before, after := side(liv), side(res)
 	if before == nil || after == nil {
 		return ""
 	}

@@ -151,3 +151,26 @@ func TestDriftKeyedLists(t *testing.T) {
 		}
 	}
 }
+
+// What the operation overwrites, for a map removed live and a field of a keyed element.
+func TestOverwrittenDrift(t *testing.T) {
+	last := obj(t, lastDeploy)
+	live := obj(t, strings.Replace(lastDeploy, "labels: {app: web}", "", 1))
+	for _, s := range []*Schemas{nil, testSchemas()} {
+		d := Diff(RefOf(last), ActionConfigured, last, last, live, last, DiffOptions{Schemas: s, DesiredName: "upgrade"})
+		if !strings.Contains(d.Drift, "@@ -3,0 +4,2 @@\n+  labels:\n+    app: web\n") {
+			t.Errorf("schemas %v: labels removed live, restored:\n%s", s != nil, d.Drift)
+		}
+	}
+
+	applied := mustObj(t, keyedDeployment)
+	drifted := keyedLive(t, applied, func(c map[string]any) {
+		m := c["volumeMounts"].([]any)
+		delete(m[1].(map[string]any), "readOnly")
+		m[0], m[1] = m[1], m[0]
+	})
+	d := Diff(RefOf(applied), ActionConfigured, applied, applied, drifted, applied, DiffOptions{Schemas: testSchemas(), DesiredName: "upgrade", Context: 2})
+	if !strings.Contains(d.Drift, "- mountPath: /b\n           name: data\n+          readOnly: true\n") {
+		t.Errorf("readOnly of /b restored:\n%s", d.Drift)
+	}
+}

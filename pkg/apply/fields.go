@@ -83,15 +83,7 @@ func newFieldsOf(tv *typed.TypedValue) (fieldsOf, error) {
 // valueAt returns the value at a path (list elements found by the schema's keys,
 // defaulted key fields included) and whether it is there.
 func (f fieldsOf) valueAt(p fieldpath.Path) (any, bool) {
-	// Extract the leaves under the path, or the path when it is a leaf: extracting a
-	// map's own path keeps nothing of it.
-	want := &fieldpath.Set{}
-	if node := f.under(p); node != nil && !node.Empty() {
-		node.Iterate(func(q fieldpath.Path) { want.Insert(append(p.Copy(), q...)) })
-	} else {
-		want.Insert(p)
-	}
-	v := f.tv.ExtractItems(want).AsValue().Unstructured()
+	v := f.tv.ExtractItems(f.leavesUnder(fieldpath.NewSet(p))).AsValue().Unstructured()
 	for _, pe := range p {
 		switch x := v.(type) {
 		case map[string]any:
@@ -113,6 +105,21 @@ func (f fieldsOf) valueAt(p fieldpath.Path) (any, bool) {
 		}
 	}
 	return v, true
+}
+
+// leavesUnder replaces each path of s by the leaves of the field set under it, keeping
+// the paths that are leaves: a field set holds leaves, so extracting or removing a
+// map's own path takes nothing of it.
+func (f fieldsOf) leavesUnder(s *fieldpath.Set) *fieldpath.Set {
+	out := &fieldpath.Set{}
+	s.Iterate(func(p fieldpath.Path) {
+		if node := f.under(p); node != nil && !node.Empty() {
+			node.Iterate(func(q fieldpath.Path) { out.Insert(append(p.Copy(), q...)) })
+			return
+		}
+		out.Insert(p)
+	})
+	return out
 }
 
 // under is the subtree of the field set below p (nil when there is none).
