@@ -23,12 +23,17 @@ type Applier interface {
 	// Build decodes a manifest into objects, namespaced as the cluster says.
 	Build(manifest, defaultNamespace string) ([]*unstructured.Unstructured, error)
 	Apply(ctx context.Context, objs []*unstructured.Unstructured, opts apply.ApplyOptions) (*apply.ChangeSet, error)
-	Prune(ctx context.Context, previous []apply.ObjMeta, current []*unstructured.Unstructured, opts apply.PruneOptions) (*apply.ChangeSet, error)
-	Delete(ctx context.Context, objs []apply.ObjMeta, opts apply.DeleteOptions) (*apply.ChangeSet, error)
-	Wait(ctx context.Context, objs []apply.ObjMeta, opts apply.WaitOptions) error
+	Prune(ctx context.Context, previous []release.ObjectRef, current []*unstructured.Unstructured, opts apply.PruneOptions) (*apply.ChangeSet, error)
+	Delete(ctx context.Context, objs []release.ObjectRef, opts apply.DeleteOptions) (*apply.ChangeSet, error)
+	Wait(ctx context.Context, objs []release.ObjectRef, opts apply.WaitOptions) error
 	// Live reads the objects (nil for each one that does not exist).
-	Live(ctx context.Context, objs []apply.ObjMeta) ([]*unstructured.Unstructured, error)
+	Live(ctx context.Context, objs []release.ObjectRef) ([]*unstructured.Unstructured, error)
 	TakeOver(ctx context.Context, objs []*unstructured.Unstructured, opts apply.TakeOverOptions) (*apply.ChangeSet, error)
+	// Drift lists the fields of live that differ from what applied set, with their
+	// current managers, matching list elements by their schema's keys.
+	Drift(applied, live *unstructured.Unstructured) []apply.FieldDrift
+	// Schemas are the cluster's object schemas (nil when unknown: diffs match coarser).
+	Schemas() *apply.Schemas
 }
 
 // Cluster is what the release use cases ask the cluster besides objects.

@@ -118,7 +118,7 @@ type deployment struct {
 	rel *release.Release
 	// live are the objects the release may have in the cluster before this revision
 	// (see liveObjects): those the revision lacks are pruned.
-	live    []apply.ObjMeta
+	live    []release.ObjectRef
 	objs    []*unstructured.Unstructured
 	crds    []*unstructured.Unstructured
 	opts    DeployOptions
@@ -159,10 +159,10 @@ func (d *deployment) run(ctx context.Context) (*Result, error) {
 	if err != nil {
 		// What was applied before the failure belongs to the release: the next revision
 		// prunes it if it does not have it.
-		r.Inventory = appliedInventory(cs)
+		r.Inventory = cs.Objects(apply.ActionCreated, apply.ActionConfigured, apply.ActionReplaced, apply.ActionUnchanged)
 		return fail(err)
 	}
-	r.Inventory = inventory(d.objs)
+	r.Inventory = apply.RefsOf(d.objs)
 	if len(d.live) > 0 {
 		pruned, err := cfg.Apply.Prune(ctx, d.live, d.objs, apply.PruneOptions{Owner: owner(r)})
 		res.Pruned = pruned
@@ -171,7 +171,7 @@ func (d *deployment) run(ctx context.Context) (*Result, error) {
 		}
 	}
 	if d.opts.Wait || d.opts.WaitForJobs {
-		if err := cfg.Apply.Wait(ctx, apply.MetaOf(d.objs), apply.WaitOptions{
+		if err := cfg.Apply.Wait(ctx, apply.RefsOf(d.objs), apply.WaitOptions{
 			Timeout: d.opts.timeout(), WaitForJobs: d.opts.WaitForJobs, Progress: cfg.Progress,
 		}); err != nil {
 			return fail(err)
@@ -270,31 +270,13 @@ func owner(r *release.Release) apply.Owner {
 	return apply.Owner{ReleaseName: r.Name, ReleaseNamespace: r.Namespace}
 }
 
-func inventory(objs []*unstructured.Unstructured) []release.ObjectRef {
-	out := make([]release.ObjectRef, 0, len(objs))
-	for _, o := range objs {
-		gvk := o.GroupVersionKind()
-		out = append(out, release.ObjectRef{Group: gvk.Group, Version: gvk.Version, Kind: gvk.Kind, Namespace: o.GetNamespace(), Name: o.GetName()})
-	}
-	return out
-}
-
-// appliedInventory lists the objects an apply that failed part-way wrote or found up to date.
-func appliedInventory(cs *apply.ChangeSet) []release.ObjectRef {
-	var out []release.ObjectRef
-	for _, o := range cs.Objects(apply.ActionCreated, apply.ActionConfigured, apply.ActionReplaced, apply.ActionUnchanged) {
-		out = append(out, release.ObjectRef{Group: o.Group, Version: o.Version, Kind: o.Kind, Namespace: o.Namespace, Name: o.Name})
-	}
-	return out
-}
-
 // liveObjects are the objects a release may have in the cluster, each once (the newest
 // revision's apiVersion): those of its last deployed revision and of every later one,
 // since a failed revision may have applied objects before it failed and an interrupted
 // one too. An uninstalled revision ends the list: its objects were deleted.
-func (c *Configuration) liveObjects(h []*release.Release) []apply.ObjMeta {
-	var out []apply.ObjMeta
-	seen := map[apply.ObjMeta]bool{}
+func (c *Configuration) liveObjects(h []*release.Release) []release.ObjectRef {
+	var out []release.ObjectRef
+	seen := map[release.ObjectRef]bool{}
 	for i := len(h) - 1; i >= 0; i-- {
 		r := h[i]
 		if r.Status == release.StatusUninstalled {
@@ -309,14 +291,6 @@ func (c *Configuration) liveObjects(h []*release.Release) []apply.ObjMeta {
 		if r.Status == release.StatusDeployed || r.Status == release.StatusSuperseded {
 			break
 		}
-	}
-	return out
-}
-
-func toObjMeta(refs []release.ObjectRef) []apply.ObjMeta {
-	out := make([]apply.ObjMeta, 0, len(refs))
-	for _, r := range refs {
-		out = append(out, apply.ObjMeta{Group: r.Group, Version: r.Version, Kind: r.Kind, Namespace: r.Namespace, Name: r.Name})
 	}
 	return out
 }

@@ -178,9 +178,9 @@ func (d DiffRevisions) Run(ctx context.Context, opts DiffRevisionsOptions) (*Dif
 	res := &DiffResult{Release: name, Namespace: ns, From: fmt.Sprintf("revision %d", r1), To: fmt.Sprintf("revision %d", r2)}
 	o := apply.DiffOptions{Context: dopts.Context, ShowSecrets: dopts.ShowSecrets, LastName: res.From, DesiredName: res.To}
 	old := byKey(from)
-	seen := map[apply.ObjMeta]bool{}
+	seen := map[release.ObjectRef]bool{}
 	for _, d := range to {
-		k := keyOf(apply.ObjMetaOf(d))
+		k := keyOf(apply.RefOf(d))
 		seen[k] = true
 		l := old[k]
 		action := apply.ActionCreated
@@ -190,11 +190,11 @@ func (d DiffRevisions) Run(ctx context.Context, opts DiffRevisionsOptions) (*Dif
 				action = apply.ActionUnchanged
 			}
 		}
-		res.Objects = append(res.Objects, apply.Diff(apply.ObjMetaOf(d), action, l, d, nil, nil, o))
+		res.Objects = append(res.Objects, apply.Diff(apply.RefOf(d), action, l, d, nil, nil, o))
 	}
 	for _, l := range from {
-		if k := keyOf(apply.ObjMetaOf(l)); !seen[k] {
-			res.Objects = append(res.Objects, apply.Diff(apply.ObjMetaOf(l), apply.ActionDeleted, l, nil, nil, nil, o))
+		if k := keyOf(apply.RefOf(l)); !seen[k] {
+			res.Objects = append(res.Objects, apply.Diff(apply.RefOf(l), apply.ActionDeleted, l, nil, nil, nil, o))
 		}
 	}
 	return res, nil
@@ -203,7 +203,7 @@ func (d DiffRevisions) Run(ctx context.Context, opts DiffRevisionsOptions) (*Dif
 // plan makes the server-side dry run of applying desired (and pruning what it no longer
 // has), and fills res with the diff of each object against base's manifest and the
 // cluster.
-func (c *Configuration) plan(ctx context.Context, res *DiffResult, base *release.Release, desired []*unstructured.Unstructured, live []apply.ObjMeta, dep DeployOptions, dopts DiffOptions) error {
+func (c *Configuration) plan(ctx context.Context, res *DiffResult, base *release.Release, desired []*unstructured.Unstructured, live []release.ObjectRef, dep DeployOptions, dopts DiffOptions) error {
 	last, err := c.Apply.Build(base.Manifest, base.Namespace)
 	if err != nil {
 		return fmt.Errorf("revision %d of %s: %w", base.Revision, base.Name, err)
@@ -222,7 +222,7 @@ func (c *Configuration) plan(ctx context.Context, res *DiffResult, base *release
 			return fmt.Errorf("dry run of the %s: %w", res.To, err)
 		}
 	}
-	o := apply.DiffOptions{Context: dopts.Context, ShowSecrets: dopts.ShowSecrets, FieldManager: c.FieldManager, LastName: res.From, DesiredName: res.To}
+	o := apply.DiffOptions{Context: dopts.Context, ShowSecrets: dopts.ShowSecrets, FieldManager: c.FieldManager, Schemas: c.Apply.Schemas(), LastName: res.From, DesiredName: res.To}
 	lastBy, desiredBy := byKey(last), byKey(desired)
 	for _, ch := range cs.Changes {
 		k := keyOf(ch.Object)
@@ -260,22 +260,22 @@ func joinMessage(a, b string) string {
 
 // keyOf identifies an object without its apiVersion (an apiVersion change is not a
 // different object), as liveObjects does.
-func keyOf(o apply.ObjMeta) apply.ObjMeta {
+func keyOf(o release.ObjectRef) release.ObjectRef {
 	o.Version = ""
 	return o
 }
 
-func byKey(objs []*unstructured.Unstructured) map[apply.ObjMeta]*unstructured.Unstructured {
-	out := make(map[apply.ObjMeta]*unstructured.Unstructured, len(objs))
+func byKey(objs []*unstructured.Unstructured) map[release.ObjectRef]*unstructured.Unstructured {
+	out := make(map[release.ObjectRef]*unstructured.Unstructured, len(objs))
 	for _, o := range objs {
-		out[keyOf(apply.ObjMetaOf(o))] = o
+		out[keyOf(apply.RefOf(o))] = o
 	}
 	return out
 }
 
 // ObjectDrift is how one object of a release differs from what its revision applied.
 type ObjectDrift struct {
-	Object apply.ObjMeta `json:"object"`
+	Object release.ObjectRef `json:"object"`
 	// Deleted: the object is gone from the cluster.
 	Deleted bool               `json:"deleted,omitempty"`
 	Fields  []apply.FieldDrift `json:"fields,omitempty"`
@@ -318,18 +318,18 @@ func (a Drift) Run(ctx context.Context, o DriftOptions) (*DriftResult, error) {
 	if err != nil {
 		return nil, fmt.Errorf("revision %d of %s: %w", r.Revision, name, err)
 	}
-	lives, err := cfg.Apply.Live(ctx, apply.MetaOf(applied))
+	lives, err := cfg.Apply.Live(ctx, apply.RefsOf(applied))
 	if err != nil {
 		return nil, err
 	}
 	res := &DriftResult{Release: name, Namespace: ns, Revision: r.Revision, Checked: len(applied)}
 	for i, obj := range applied {
-		o := apply.ObjMetaOf(obj)
+		o := apply.RefOf(obj)
 		if lives[i] == nil {
 			res.Objects = append(res.Objects, ObjectDrift{Object: o, Deleted: true})
 			continue
 		}
-		fields := apply.Drift(obj, lives[i], cfg.FieldManager)
+		fields := cfg.Apply.Drift(obj, lives[i])
 		if len(fields) == 0 {
 			continue
 		}

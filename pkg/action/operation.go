@@ -167,7 +167,7 @@ func (g guardedApplier) Apply(ctx context.Context, objs []*unstructured.Unstruct
 	return g.Applier.Apply(ctx, objs, opts)
 }
 
-func (g guardedApplier) Prune(ctx context.Context, previous []apply.ObjMeta, current []*unstructured.Unstructured, opts apply.PruneOptions) (*apply.ChangeSet, error) {
+func (g guardedApplier) Prune(ctx context.Context, previous []release.ObjectRef, current []*unstructured.Unstructured, opts apply.PruneOptions) (*apply.ChangeSet, error) {
 	if !opts.DryRun {
 		if err := g.check(); err != nil {
 			return &apply.ChangeSet{}, err
@@ -176,7 +176,7 @@ func (g guardedApplier) Prune(ctx context.Context, previous []apply.ObjMeta, cur
 	return g.Applier.Prune(ctx, previous, current, opts)
 }
 
-func (g guardedApplier) Delete(ctx context.Context, objs []apply.ObjMeta, opts apply.DeleteOptions) (*apply.ChangeSet, error) {
+func (g guardedApplier) Delete(ctx context.Context, objs []release.ObjectRef, opts apply.DeleteOptions) (*apply.ChangeSet, error) {
 	if err := g.check(); err != nil {
 		return &apply.ChangeSet{}, err
 	}

@@ -3,6 +3,7 @@ package action
 import (
 	"context"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/hoist-dev/hoist/pkg/apply"
@@ -98,13 +99,13 @@ func (a Uninstall) uninstall(ctx context.Context, op *operation, opts UninstallO
 }
 
 // objectsOf lists a revision's objects: its inventory, else (older records) its manifest.
-func objectsOf(cfg *Configuration, r *release.Release) []apply.ObjMeta {
+func objectsOf(cfg *Configuration, r *release.Release) []release.ObjectRef {
 	if len(r.Inventory) > 0 {
-		return toObjMeta(r.Inventory)
+		return slices.Clone(r.Inventory)
 	}
 	objs, err := cfg.Apply.Build(r.Manifest, r.Namespace)
 	if err != nil {
 		return nil
 	}
-	return apply.MetaOf(objs)
+	return apply.RefsOf(objs)
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
@@ -14,6 +15,7 @@ import (
 	"k8s.io/client-go/dynamic"
 
 	"github.com/hoist-dev/hoist/pkg/engine"
+	"github.com/hoist-dev/hoist/pkg/release"
 )
 
 // ApplyOptions configure Apply.
@@ -41,7 +43,7 @@ type ApplyOptions struct {
 // item is one object on its way through Apply.
 type item struct {
 	desired *unstructured.Unstructured
-	meta    ObjMeta
+	meta    release.ObjectRef
 	mapping *meta.RESTMapping
 	live    *unstructured.Unstructured
 	fetched bool // live was read
@@ -72,14 +74,14 @@ func (m *Manager) Apply(ctx context.Context, objs []*unstructured.Unstructured, 
 		order = engine.InstallOrder
 	}
 	items := make([]*item, len(objs))
-	metas := make([]ObjMeta, len(objs))
+	metas := make([]release.ObjectRef, len(objs))
 	crdKinds := map[schema.GroupKind]bool{}
 	for i, o := range objs {
 		d := o.DeepCopy()
 		setOwner(d, opts.Owner)
 		unstructured.RemoveNestedField(d.Object, "metadata", "managedFields")
 		unstructured.RemoveNestedField(d.Object, "metadata", "resourceVersion")
-		items[i] = &item{desired: d, meta: ObjMetaOf(d)}
+		items[i] = &item{desired: d, meta: RefOf(d)}
 		items[i].change.Object = items[i].meta
 		metas[i] = items[i].meta
 		if isCRD(metas[i]) {
@@ -90,10 +92,10 @@ func (m *Manager) Apply(ctx context.Context, objs []*unstructured.Unstructured, 
 	}
 	seen := make(map[key]bool, len(metas))
 	for _, o := range metas {
-		if seen[o.key()] {
+		if seen[keyOf(o)] {
 			return nil, fmt.Errorf("apply: %s is given twice", o)
 		}
-		seen[o.key()] = true
+		seen[keyOf(o)] = true
 	}
 	defs, rest := applyStages(metas, order)
 	all := append([][]int{defs}, rest...)
@@ -152,6 +154,10 @@ func (m *Manager) Apply(ctx context.Context, objs []*unstructured.Unstructured, 
 		return cs, cs.Err()
 	}
 
+	if !opts.AlwaysDryRun {
+		m.prefetchSchemas(items)
+	}
+
 	// Namespaces this apply creates: in a dry run, objects in them cannot be validated.
 	newNamespaces := map[string]bool{}
 	for _, i := range defs {
@@ -200,6 +206,26 @@ func (m *Manager) Apply(ctx context.Context, objs []*unstructured.Unstructured, 
 	return cs, cs.Err()
 }
 
+// prefetchSchemas starts reading, in the background and concurrently, the schemas the
+// unchanged checks will need: those of live objects whose hoist field set has list
+// elements (the others need none). Parsing one takes ~50-150 ms of CPU, which then
+// overlaps the first stages instead of adding up.
+func (m *Manager) prefetchSchemas(items []*item) {
+	s := m.Schemas()
+	seen := map[schema.GroupVersion]bool{}
+	for _, it := range items {
+		if it.live == nil {
+			continue
+		}
+		gv := it.desired.GroupVersionKind().GroupVersion()
+		if _, fields, ok := appliedFields(it.live, m.fieldManager()); !ok || seen[gv] || (!strings.Contains(fields, `"k:`) && !strings.Contains(fields, `"v:`)) {
+			continue
+		}
+		seen[gv] = true
+		go func() { _, _ = s.converter(gv) }() // the checks wait for it and see its error
+	}
+}
+
 // skipRest marks every object not yet processed skipped.
 func skipRest(items []*item, why string) {
 	for _, it := range items {
@@ -213,7 +239,7 @@ func skipRest(items []*item, why string) {
 // settleDefinitions waits for the Namespaces and CRDs Apply wrote to be Active and
 // Established, then makes the mapper see the new kinds.
 func (m *Manager) settleDefinitions(ctx context.Context, items []*item, defs []int) error {
-	var written []ObjMeta
+	var written []release.ObjectRef
 	crds := false
 	for _, i := range defs {
 		switch items[i].change.Action {
@@ -273,7 +299,7 @@ func (m *Manager) applyOne(ctx context.Context, it *item, opts ApplyOptions, new
 			m.create(ctx, ri, it)
 			return
 		}
-		if provablyUnchanged(it.desired, it.live, m.fieldManager()) {
+		if provablyUnchanged(it.desired, it.live, m.fieldManager(), m.Schemas()) {
 			it.change.Action = ActionUnchanged
 			it.result = it.live
 			return
@@ -407,7 +433,7 @@ func (m *Manager) replace(ctx context.Context, ri dynamic.ResourceInterface, it 
 		it.fail(fmt.Errorf("%s: deleting it to replace it: %w", it.meta, err))
 		return
 	}
-	if err := m.waitGone(ctx, []ObjMeta{it.meta}, []types.UID{uid}, replaceTimeout); err != nil {
+	if err := m.waitGone(ctx, []release.ObjectRef{it.meta}, []types.UID{uid}, replaceTimeout); err != nil {
 		it.fail(fmt.Errorf("%s: waiting for it to be deleted to replace it: %w", it.meta, err))
 		return
 	}

@@ -13,6 +13,7 @@ import (
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 
 	"github.com/hoist-dev/hoist/pkg/apply"
+	"github.com/hoist-dev/hoist/pkg/release"
 )
 
 const appManifest = `---
@@ -302,7 +303,7 @@ func TestE2EApply(t *testing.T) {
 
 	t.Run("wait for a 3-replica Deployment to roll out", func(t *testing.T) {
 		var updates []apply.Progress
-		err := e.m.Wait(ctx, apply.MetaOf(current), apply.WaitOptions{
+		err := e.m.Wait(ctx, apply.RefsOf(current), apply.WaitOptions{
 			Timeout:  2 * time.Minute,
 			Progress: func(p apply.Progress) { updates = append(updates, p) },
 		})
@@ -340,7 +341,7 @@ spec:
 		if _, err := e.m.Apply(ctx, stuck, opts); err != nil {
 			t.Fatal(err)
 		}
-		objs := append(apply.MetaOf(current), apply.MetaOf(stuck)...)
+		objs := append(apply.RefsOf(current), apply.RefsOf(stuck)...)
 		start := time.Now()
 		err := e.m.Wait(ctx, objs, apply.WaitOptions{Timeout: 5 * time.Second})
 		if !errors.Is(err, apply.ErrWaitTimeout) {
@@ -370,10 +371,10 @@ metadata:
 		if _, err := e.m.Apply(ctx, append(append([]*unstructured.Unstructured{}, current...), kept...), opts); err != nil {
 			t.Fatal(err)
 		}
-		previous := append(apply.MetaOf(current), apply.MetaOf(kept)...)
+		previous := append(apply.RefsOf(current), apply.RefsOf(kept)...)
 		previous = append(previous,
-			apply.ObjMeta{Version: "v1", Kind: "ConfigMap", Namespace: ns, Name: "unowned"}, // adopted above: ours
-			apply.ObjMeta{Version: "v1", Kind: "ConfigMap", Namespace: ns, Name: "never-existed"},
+			release.ObjectRef{Version: "v1", Kind: "ConfigMap", Namespace: ns, Name: "unowned"}, // adopted above: ours
+			release.ObjectRef{Version: "v1", Kind: "ConfigMap", Namespace: ns, Name: "never-existed"},
 		)
 		// The chart now has only the ConfigMap "settings"; "unowned" moved to another release.
 		cs, err := e.env.Clientset()

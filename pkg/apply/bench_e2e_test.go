@@ -167,7 +167,7 @@ func BenchmarkE2EApplyBigChart(b *testing.B) {
 	b.Run("changed-wait", func(b *testing.B) {
 		ns, opts := installed(b)
 		v1, v2 := e.build(b, manifests[1], ns), e.build(b, manifests[2], ns)
-		if err := e.m.Wait(ctx, apply.MetaOf(v1), apply.WaitOptions{Timeout: 5 * time.Minute}); err != nil {
+		if err := e.m.Wait(ctx, apply.RefsOf(v1), apply.WaitOptions{Timeout: 5 * time.Minute}); err != nil {
 			b.Fatal(err)
 		}
 		b.ResetTimer()
@@ -179,7 +179,7 @@ func BenchmarkE2EApplyBigChart(b *testing.B) {
 			if _, err := e.m.Apply(ctx, objs, opts); err != nil {
 				b.Fatal(err)
 			}
-			if err := e.m.Wait(ctx, apply.MetaOf(objs), apply.WaitOptions{Timeout: 5 * time.Minute}); err != nil {
+			if err := e.m.Wait(ctx, apply.RefsOf(objs), apply.WaitOptions{Timeout: 5 * time.Minute}); err != nil {
 				b.Fatal(err)
 			}
 		}

@@ -72,7 +72,7 @@ func (m *Manager) Build(manifest, defaultNamespace string) ([]*unstructured.Unst
 	// Kinds defined by CRDs of the same manifest, with their scope.
 	crdScopes := map[schema.GroupKind]string{}
 	for _, p := range objs {
-		if isCRD(ObjMetaOf(p.obj)) {
+		if isCRD(RefOf(p.obj)) {
 			group, _, _ := unstructured.NestedString(p.obj.Object, "spec", "group")
 			kind, _, _ := unstructured.NestedString(p.obj.Object, "spec", "names", "kind")
 			scope, _, _ := unstructured.NestedString(p.obj.Object, "spec", "scope")
@@ -84,7 +84,7 @@ func (m *Manager) Build(manifest, defaultNamespace string) ([]*unstructured.Unst
 	seen := map[key]string{}
 	for _, p := range objs {
 		o := p.obj
-		meta := ObjMetaOf(o)
+		meta := RefOf(o)
 		if meta.Name == "" {
 			if o.GetGenerateName() != "" {
 				errs = append(errs, fmt.Errorf("%s: %s: metadata.generateName is not supported, set metadata.name", p.doc, meta.Kind))
@@ -115,12 +115,12 @@ func (m *Manager) Build(manifest, defaultNamespace string) ([]*unstructured.Unst
 		} else {
 			o.SetNamespace("")
 		}
-		meta = ObjMetaOf(o)
-		if first, dup := seen[meta.key()]; dup {
+		meta = RefOf(o)
+		if first, dup := seen[keyOf(meta)]; dup {
 			errs = append(errs, fmt.Errorf("%s: %s is defined twice (first in %s)", p.doc, meta, first))
 			continue
 		}
-		seen[meta.key()] = p.doc
+		seen[keyOf(meta)] = p.doc
 		out = append(out, o)
 	}
 	if err := errors.Join(errs...); err != nil {

@@ -86,7 +86,7 @@ spec: {group: example.com, scope: Cluster, names: {kind: ClusterWidget, plural: 
 	}
 	var got []string
 	for _, o := range objs {
-		got = append(got, ObjMetaOf(o).String())
+		got = append(got, RefOf(o).String())
 	}
 	want := []string{
 		"ConfigMap/release-ns/defaulted", "ConfigMap/other/explicit", "ClusterRole/reader",

@@ -12,6 +12,8 @@ import (
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/util/validation/field"
 	"sigs.k8s.io/yaml"
+
+	"github.com/hoist-dev/hoist/pkg/release"
 )
 
 func mustObj(t testing.TB, y string) *unstructured.Unstructured {
@@ -119,7 +121,7 @@ func TestImmutableFields(t *testing.T) {
 			t.Errorf("%s: immutableFields = %q, %v; want %q", c.name, got, ok, c.want)
 		}
 	}
-	e := &ImmutableError{Object: ObjMeta{Group: "apps", Version: "v1", Kind: "Deployment", Namespace: "ns", Name: "web"}, Fields: []string{"spec.selector: field is immutable"}, Err: errors.New("server said")}
+	e := &ImmutableError{Object: release.ObjectRef{Group: "apps", Version: "v1", Kind: "Deployment", Namespace: "ns", Name: "web"}, Fields: []string{"spec.selector: field is immutable"}, Err: errors.New("server said")}
 	if !errors.Is(e, ErrImmutable) || e.Error() != "Deployment/ns/web: cannot change immutable field(s) spec.selector: field is immutable; recreate it with force-replace" {
 		t.Errorf("ImmutableError: %v", e)
 	}

@@ -13,6 +13,7 @@ import (
 	"k8s.io/apimachinery/pkg/types"
 
 	"github.com/hoist-dev/hoist/pkg/engine"
+	"github.com/hoist-dev/hoist/pkg/release"
 )
 
 // DeleteOptions configure Delete.
@@ -50,18 +51,18 @@ type PruneOptions struct {
 // longer has, in uninstall order; objects are matched by group, kind, namespace and name,
 // so an apiVersion change is not a removal. Only objects still owned by opts.Owner are
 // deleted; helm.sh/resource-policy: keep and CRDs are kept (see Delete).
-func (m *Manager) Prune(ctx context.Context, previous []ObjMeta, current []*unstructured.Unstructured, opts PruneOptions) (*ChangeSet, error) {
+func (m *Manager) Prune(ctx context.Context, previous []release.ObjectRef, current []*unstructured.Unstructured, opts PruneOptions) (*ChangeSet, error) {
 	if opts.Owner.ReleaseName == "" || opts.Owner.ReleaseNamespace == "" {
 		return nil, errors.New("apply: PruneOptions.Owner needs a release name and namespace")
 	}
 	keep := map[key]bool{}
 	for _, o := range current {
-		keep[ObjMetaOf(o).key()] = true
+		keep[keyOf(RefOf(o))] = true
 	}
-	var gone []ObjMeta
+	var gone []release.ObjectRef
 	for _, p := range previous {
-		if !keep[p.key()] {
-			keep[p.key()] = true // once, even if listed twice
+		if !keep[keyOf(p)] {
+			keep[keyOf(p)] = true // once, even if listed twice
 			gone = append(gone, p)
 		}
 	}
@@ -76,7 +77,7 @@ func (m *Manager) Prune(ctx context.Context, previous []ObjMeta, current []*unst
 // by opts.Owner when it is set; objects annotated helm.sh/resource-policy: keep, and
 // CustomResourceDefinitions unless opts.DeleteCRDs, are kept. The error joins the
 // failures (and the wait's, with opts.Wait).
-func (m *Manager) Delete(ctx context.Context, objs []ObjMeta, opts DeleteOptions) (*ChangeSet, error) {
+func (m *Manager) Delete(ctx context.Context, objs []release.ObjectRef, opts DeleteOptions) (*ChangeSet, error) {
 	if err := m.check(); err != nil {
 		return nil, err
 	}
@@ -127,7 +128,7 @@ func (m *Manager) Delete(ctx context.Context, objs []ObjMeta, opts DeleteOptions
 		}
 	}
 
-	var deleted []ObjMeta
+	var deleted []release.ObjectRef
 	var deletedUIDs []types.UID
 	var ordered []Change
 	for _, st := range stages(objs, order, true) {

@@ -27,11 +27,13 @@
 //
 // An object whose live state proves the apply a no-op is reported unchanged at once,
 // without a request: hoist's Apply entry in its managedFields (for the same apiVersion)
-// holds exactly the fields of the desired object, and every desired value is live
-// already. Under server-side apply such an apply changes nothing. The proof is
-// conservative (nulls, values the server normalises, lists with elements of other
-// managers… make it fail) and then the dry run below decides; ApplyOptions.AlwaysDryRun
-// makes the dry run for every object.
+// holds exactly the field set of the desired object, and merging the desired object
+// into the live one, as server-side apply does, leaves it as it is. Field sets, list
+// keys and the merge are structured-merge-diff's with the server's OpenAPI v3 schema
+// (Schemas: fetched once per Manager and group-version, when first needed). The proof
+// is conservative (nulls, values the server normalises, no schema for a keyed list…
+// make it fail) and then the dry run below decides; ApplyOptions.AlwaysDryRun makes
+// the dry run for every object.
 //
 // An object that does not exist is applied (created) directly: it has no conflicts, no
 // immutable fields and nothing to compare with. For every other object Apply makes a

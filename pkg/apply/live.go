@@ -10,6 +10,8 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime/schema"
+
+	"github.com/hoist-dev/hoist/pkg/release"
 )
 
 // live is an object's state in the cluster: obj is nil when it does not exist.
@@ -27,7 +29,7 @@ type groupKey struct {
 // the others are left zero). Groups of at least listThreshold objects of one resource and
 // namespace are read with a paginated LIST (falling back to GETs if listing is refused),
 // the others with a GET each, concurrently.
-func (m *Manager) fetchLive(ctx context.Context, objs []ObjMeta, mappings []*meta.RESTMapping) []live {
+func (m *Manager) fetchLive(ctx context.Context, objs []release.ObjectRef, mappings []*meta.RESTMapping) []live {
 	out := make([]live, len(objs))
 	groups := map[groupKey][]int{}
 	var order []groupKey
@@ -99,7 +101,7 @@ func (m *Manager) list(ctx context.Context, mp *meta.RESTMapping, namespace stri
 // Live reads the live state of objects, in their order: nil for one that does not exist
 // (or whose kind the cluster no longer serves). The error joins the failed reads, each
 // naming its object.
-func (m *Manager) Live(ctx context.Context, objs []ObjMeta) ([]*unstructured.Unstructured, error) {
+func (m *Manager) Live(ctx context.Context, objs []release.ObjectRef) ([]*unstructured.Unstructured, error) {
 	if err := m.check(); err != nil {
 		return nil, err
 	}

@@ -7,12 +7,15 @@ import (
 	"sync"
 	"time"
 
+	"golang.org/x/sync/errgroup"
 	"k8s.io/apimachinery/pkg/api/meta"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/client-go/dynamic"
+	"k8s.io/client-go/openapi"
 
 	"github.com/hoist-dev/hoist/pkg/kube"
+	"github.com/hoist-dev/hoist/pkg/release"
 )
 
 // Manager applies, prunes, deletes and waits for objects. Its zero values are usable
@@ -24,6 +27,12 @@ type Manager struct {
 	// Concurrency is how many objects of a stage are processed at once (default 10).
 	// The clients' QPS and Burst bound the request rate anyway.
 	Concurrency int
+	// OpenAPI serves the server's OpenAPI v3 schemas (Clients.Typed's discovery when
+	// nil), read once per Manager and group-version; see Schemas.
+	OpenAPI openapi.Client
+
+	schemasOnce sync.Once
+	schemas     *Schemas
 }
 
 const (
@@ -46,6 +55,19 @@ func (m *Manager) fieldManager() string {
 	return m.FieldManager
 }
 
+// Schemas are the server's schemas, shared by every operation of the Manager, so each
+// group-version's schema is fetched and parsed once (DiffOptions.Schemas takes them).
+func (m *Manager) Schemas() *Schemas {
+	m.schemasOnce.Do(func() {
+		c := m.OpenAPI
+		if c == nil && m.Clients != nil && m.Clients.Typed != nil {
+			c = m.Clients.Typed.Discovery().OpenAPIV3()
+		}
+		m.schemas = NewSchemas(c)
+	})
+	return m.schemas
+}
+
 func (m *Manager) concurrency() int {
 	if m.Concurrency <= 0 {
 		return defaultConcurrency
@@ -61,21 +83,21 @@ func (m *Manager) check() error {
 }
 
 // mapping resolves an object's kind to its resource.
-func (m *Manager) mapping(o ObjMeta) (*meta.RESTMapping, error) {
+func (m *Manager) mapping(o release.ObjectRef) (*meta.RESTMapping, error) {
 	gk := schema.GroupKind{Group: o.Group, Kind: o.Kind}
 	mp, err := m.Clients.Mapper.RESTMapping(gk, o.Version)
 	if err != nil {
 		if meta.IsNoMatchError(err) {
-			return nil, fmt.Errorf("%w %s: the cluster does not serve it", ErrUnknownKind, gvkString(o.GroupVersionKind()))
+			return nil, fmt.Errorf("%w %s: the cluster does not serve it", ErrUnknownKind, gvkString(gvkOf(o)))
 		}
-		return nil, fmt.Errorf("resolving kind %s: %w", gvkString(o.GroupVersionKind()), err)
+		return nil, fmt.Errorf("resolving kind %s: %w", gvkString(gvkOf(o)), err)
 	}
 	return mp, nil
 }
 
 // mappingEventually resolves a kind that a CRD applied moments ago defines: discovery
 // can lag behind the CRD's Established condition, so it resets the mapper and retries.
-func (m *Manager) mappingEventually(ctx context.Context, o ObjMeta) (*meta.RESTMapping, error) {
+func (m *Manager) mappingEventually(ctx context.Context, o release.ObjectRef) (*meta.RESTMapping, error) {
 	ctx, cancel := context.WithTimeout(ctx, definitionsTimeout)
 	defer cancel()
 	delay := 100 * time.Millisecond
@@ -96,8 +118,12 @@ func (m *Manager) mappingEventually(ctx context.Context, o ObjMeta) (*meta.RESTM
 	}
 }
 
-// resetMapper forgets cached discovery, so kinds of new CRDs resolve.
-func (m *Manager) resetMapper() { meta.MaybeResetRESTMapper(m.Clients.Mapper) }
+// resetMapper forgets cached discovery, so kinds of new CRDs resolve, and the schemas
+// read, so theirs are read again.
+func (m *Manager) resetMapper() {
+	meta.MaybeResetRESTMapper(m.Clients.Mapper)
+	m.Schemas().Reset()
+}
 
 // resource is the dynamic client for an object's resource and namespace.
 func (m *Manager) resource(mp *meta.RESTMapping, namespace string) dynamic.ResourceInterface {
@@ -117,38 +143,29 @@ func gvkString(gvk schema.GroupVersionKind) string {
 	return gvk.Group + "/" + gvk.Version + "/" + gvk.Kind
 }
 
-// forEach runs fn(i) for i in [0, n), at most limit at a time, and returns when all are done.
+// forEach runs fn(i) for i in [0, n), at most limit at a time, and returns when all are
+// done. fn records its outcome itself (one Change per object): no error stops the others.
 func forEach(ctx context.Context, n, limit int, fn func(ctx context.Context, i int)) {
 	if n == 0 {
 		return
 	}
-	if limit > n {
-		limit = n
+	var g errgroup.Group
+	g.SetLimit(max(limit, 1))
+	for i := range n {
+		g.Go(func() error {
+			fn(ctx, i)
+			return nil
+		})
 	}
-	var wg sync.WaitGroup
-	next := make(chan int)
-	for w := 0; w < limit; w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := range next {
-				fn(ctx, i)
-			}
-		}()
-	}
-	for i := 0; i < n; i++ {
-		next <- i
-	}
-	close(next)
-	wg.Wait()
+	_ = g.Wait() // fn returns nothing to wait for but its end
 }
 
 // isCRD and isNamespace recognise the definition kinds Apply handles first.
-func isCRD(o ObjMeta) bool {
+func isCRD(o release.ObjectRef) bool {
 	return o.Group == "apiextensions.k8s.io" && o.Kind == "CustomResourceDefinition"
 }
 
-func isNamespace(o ObjMeta) bool { return o.Group == "" && o.Kind == "Namespace" }
+func isNamespace(o release.ObjectRef) bool { return o.Group == "" && o.Kind == "Namespace" }
 
 // ownerOf reads who owns a live object: hoist's annotations first, else Helm's.
 func ownerOf(u *unstructured.Unstructured) (o Owner, helm bool) {
@@ -163,7 +180,7 @@ func ownerOf(u *unstructured.Unstructured) (o Owner, helm bool) {
 }
 
 // checkOwner returns an *OwnershipError when live is not owned by want.
-func checkOwner(o ObjMeta, live *unstructured.Unstructured, want Owner) error {
+func checkOwner(o release.ObjectRef, live *unstructured.Unstructured, want Owner) error {
 	cur, helm := ownerOf(live)
 	if cur == want {
 		return nil

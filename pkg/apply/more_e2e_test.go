@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -129,24 +130,31 @@ func TestE2EApplyDefinitions(t *testing.T) {
 			}
 		}
 		setReady("False")
-		go func() {
-			time.Sleep(time.Second)
-			setReady("True")
-		}()
+		// Ready turns True once the wait has reported it not ready: driven by the first
+		// progress report, not by a sleep.
+		var once sync.Once
+		ready := make(chan struct{})
 		var saw []apply.ObjectStatus
-		err := e.m.Wait(ctx, apply.MetaOf(objs[:1]), apply.WaitOptions{Timeout: 30 * time.Second, Progress: func(p apply.Progress) {
+		err := e.m.Wait(ctx, apply.RefsOf(objs[:1]), apply.WaitOptions{Timeout: 30 * time.Second, Progress: func(p apply.Progress) {
 			saw = append(saw, p.Changed...)
+			once.Do(func() {
+				go func() { // not from the callback: the wait delivers the update's event
+					defer close(ready)
+					setReady("True")
+				}()
+			})
 		}})
 		if err != nil {
 			t.Fatal(err)
 		}
+		<-ready
 		if len(saw) < 2 || saw[0].Status != apply.StatusInProgress || saw[0].Message != "ready is False" || saw[len(saw)-1].Status != apply.StatusCurrent {
 			t.Errorf("statuses seen: %v", saw)
 		}
 	})
 
 	t.Run("uninstall deletes custom resources first and keeps the CRD", func(t *testing.T) {
-		cs, err := e.m.Delete(ctx, apply.MetaOf(objs), apply.DeleteOptions{Owner: owner, Wait: true, Timeout: time.Minute})
+		cs, err := e.m.Delete(ctx, apply.RefsOf(objs), apply.DeleteOptions{Owner: owner, Wait: true, Timeout: time.Minute})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -158,7 +166,7 @@ func TestE2EApplyDefinitions(t *testing.T) {
 		if _, err := e.clients.Dynamic.Resource(widgetGVR).Namespace(ns).Get(ctx, "w1", metav1.GetOptions{}); err == nil {
 			t.Error("the Widget still exists after a delete that waited")
 		}
-		cs, err = e.m.Delete(ctx, apply.MetaOf(objs), apply.DeleteOptions{Owner: owner, DeleteCRDs: true, Wait: true, Timeout: time.Minute})
+		cs, err = e.m.Delete(ctx, apply.RefsOf(objs), apply.DeleteOptions{Owner: owner, DeleteCRDs: true, Wait: true, Timeout: time.Minute})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -194,18 +202,18 @@ spec:
 		t.Fatal(err)
 	}
 	t.Run("without WaitForJobs they are ready at once", func(t *testing.T) {
-		if err := e.m.Wait(ctx, apply.MetaOf(objs), apply.WaitOptions{Timeout: 10 * time.Second}); err != nil {
+		if err := e.m.Wait(ctx, apply.RefsOf(objs), apply.WaitOptions{Timeout: 10 * time.Second}); err != nil {
 			t.Fatal(err)
 		}
 	})
 	t.Run("a completed Job is ready", func(t *testing.T) {
-		if err := e.m.Wait(ctx, apply.MetaOf(objs[:1]), apply.WaitOptions{Timeout: time.Minute, WaitForJobs: true}); err != nil {
+		if err := e.m.Wait(ctx, apply.RefsOf(objs[:1]), apply.WaitOptions{Timeout: time.Minute, WaitForJobs: true}); err != nil {
 			t.Fatal(err)
 		}
 	})
 	t.Run("a failed Job fails the wait before the timeout", func(t *testing.T) {
 		start := time.Now()
-		err := e.m.Wait(ctx, apply.MetaOf(objs), apply.WaitOptions{Timeout: 2 * time.Minute, WaitForJobs: true})
+		err := e.m.Wait(ctx, apply.RefsOf(objs), apply.WaitOptions{Timeout: 2 * time.Minute, WaitForJobs: true})
 		if !errors.Is(err, apply.ErrWaitFailed) || !strings.Contains(err.Error(), "Job/"+ns+"/doomed") {
 			t.Fatalf("want the doomed Job to fail the wait, got %v", err)
 		}

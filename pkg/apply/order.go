@@ -4,13 +4,14 @@ import (
 	"sort"
 
 	"github.com/hoist-dev/hoist/pkg/engine"
+	"github.com/hoist-dev/hoist/pkg/release"
 )
 
 // stages splits objects into stages of equal kind rank, in order, returning indices
 // into objs (document order kept within a stage). Kinds not in order come after the
 // known ones, one stage per kind name in name order; with unknownFirst they come before
 // (uninstall: custom resources go before the controllers that finalize them).
-func stages(objs []ObjMeta, order engine.KindOrder, unknownFirst bool) [][]int {
+func stages(objs []release.ObjectRef, order engine.KindOrder, unknownFirst bool) [][]int {
 	rank := make(map[string]int, len(order))
 	for i, k := range order {
 		if _, dup := rank[k]; !dup {
@@ -52,8 +53,8 @@ func stages(objs []ObjMeta, order engine.KindOrder, unknownFirst bool) [][]int {
 
 // applyStages is Apply's plan: Namespaces and CRDs first (stage 0, possibly empty), then
 // the others by kind rank.
-func applyStages(objs []ObjMeta, order engine.KindOrder) (defs []int, rest [][]int) {
-	var others []ObjMeta
+func applyStages(objs []release.ObjectRef, order engine.KindOrder) (defs []int, rest [][]int) {
+	var others []release.ObjectRef
 	var otherIdx []int
 	for i, o := range objs {
 		if isNamespace(o) || isCRD(o) {

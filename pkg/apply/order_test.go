@@ -5,9 +5,10 @@ import (
 	"testing"
 
 	"github.com/hoist-dev/hoist/pkg/engine"
+	"github.com/hoist-dev/hoist/pkg/release"
 )
 
-func kinds(objs []ObjMeta, st [][]int) [][]string {
+func kinds(objs []release.ObjectRef, st [][]int) [][]string {
 	out := make([][]string, len(st))
 	for i, s := range st {
 		for _, j := range s {
@@ -18,7 +19,7 @@ func kinds(objs []ObjMeta, st [][]int) [][]string {
 }
 
 func TestStages(t *testing.T) {
-	objs := []ObjMeta{
+	objs := []release.ObjectRef{
 		{Group: "apps", Kind: "Deployment", Name: "d1"},
 		{Kind: "Service", Name: "s1"},
 		{Group: "example.com", Kind: "Widget", Name: "w1"},

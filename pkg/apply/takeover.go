@@ -41,7 +41,7 @@ func (m *Manager) TakeOver(ctx context.Context, objs []*unstructured.Unstructure
 	for _, f := range opts.From {
 		from[f] = true
 	}
-	metas := MetaOf(objs)
+	metas := RefsOf(objs)
 	changes := make([]Change, len(objs))
 	mappings := make([]*meta.RESTMapping, len(objs))
 	for i, o := range metas {

@@ -7,6 +7,8 @@ import (
 
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime/schema"
+
+	"github.com/hoist-dev/hoist/pkg/release"
 )
 
 // Ownership and policy annotations.
@@ -31,43 +33,33 @@ const (
 // DefaultFieldManager is the field manager when Manager.FieldManager is empty.
 const DefaultFieldManager = "hoist"
 
-// ObjMeta identifies an object.
-type ObjMeta struct {
-	Group, Version, Kind, Namespace, Name string
-}
+// Objects are identified by release.ObjectRef, the type the release record's inventory
+// stores, so that what Apply reports is what the record keeps, without conversions.
 
-// ObjMetaOf returns the identity of an object.
-func ObjMetaOf(u *unstructured.Unstructured) ObjMeta {
+// RefOf returns the identity of an object.
+func RefOf(u *unstructured.Unstructured) release.ObjectRef {
 	gvk := u.GroupVersionKind()
-	return ObjMeta{Group: gvk.Group, Version: gvk.Version, Kind: gvk.Kind, Namespace: u.GetNamespace(), Name: u.GetName()}
+	return release.ObjectRef{Group: gvk.Group, Version: gvk.Version, Kind: gvk.Kind, Namespace: u.GetNamespace(), Name: u.GetName()}
 }
 
-// MetaOf returns the identities of objects, in their order.
-func MetaOf(objs []*unstructured.Unstructured) []ObjMeta {
-	out := make([]ObjMeta, len(objs))
+// RefsOf returns the identities of objects, in their order.
+func RefsOf(objs []*unstructured.Unstructured) []release.ObjectRef {
+	out := make([]release.ObjectRef, len(objs))
 	for i, o := range objs {
-		out[i] = ObjMetaOf(o)
+		out[i] = RefOf(o)
 	}
 	return out
 }
 
-// String is "Kind/namespace/name", or "Kind/name" for cluster-scoped objects.
-func (o ObjMeta) String() string {
-	if o.Namespace == "" {
-		return o.Kind + "/" + o.Name
-	}
-	return o.Kind + "/" + o.Namespace + "/" + o.Name
-}
-
-// GroupVersionKind of the object.
-func (o ObjMeta) GroupVersionKind() schema.GroupVersionKind {
+// gvkOf is the GroupVersionKind of an object.
+func gvkOf(o release.ObjectRef) schema.GroupVersionKind {
 	return schema.GroupVersionKind{Group: o.Group, Version: o.Version, Kind: o.Kind}
 }
 
 // key identifies an object without its version.
 type key struct{ group, kind, namespace, name string }
 
-func (o ObjMeta) key() key { return key{o.Group, o.Kind, o.Namespace, o.Name} }
+func keyOf(o release.ObjectRef) key { return key{o.Group, o.Kind, o.Namespace, o.Name} }
 
 // Action is what happened to an object.
 type Action string
@@ -102,7 +94,7 @@ func (c Conflict) String() string { return fmt.Sprintf("%s (from %q)", c.Field, 
 
 // Change is the outcome for one object.
 type Change struct {
-	Object ObjMeta
+	Object release.ObjectRef
 	Action Action
 	// Conflicts are the fields forced from other field managers (Apply only).
 	Conflicts []Conflict
@@ -233,8 +225,8 @@ func (cs *ChangeSet) Err() error {
 }
 
 // Objects are the objects of the changes with one of the actions (all when none given).
-func (cs *ChangeSet) Objects(actions ...Action) []ObjMeta {
-	var out []ObjMeta
+func (cs *ChangeSet) Objects(actions ...Action) []release.ObjectRef {
+	var out []release.ObjectRef
 	if cs == nil {
 		return out
 	}
@@ -295,7 +287,7 @@ var (
 
 // OwnershipError says who owns an object Apply refused to take.
 type OwnershipError struct {
-	Object ObjMeta
+	Object release.ObjectRef
 	// Want is the release the apply is for; Current the one the object belongs to (zero:
 	// none, the object was not made by hoist or Helm).
 	Want, Current Owner
@@ -319,7 +311,7 @@ func (e *OwnershipError) Unwrap() error { return ErrNotOwned }
 
 // ImmutableError names the immutable fields a change needs to modify.
 type ImmutableError struct {
-	Object ObjMeta
+	Object release.ObjectRef
 	// Fields are "path: reason" as the API server reports them.
 	Fields []string
 	Err    error

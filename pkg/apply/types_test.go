@@ -8,15 +8,17 @@ import (
 	"testing"
 
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+
+	"github.com/hoist-dev/hoist/pkg/release"
 )
 
 func TestObjMetaString(t *testing.T) {
 	for _, c := range []struct {
-		o    ObjMeta
+		o    release.ObjectRef
 		want string
 	}{
-		{ObjMeta{Version: "v1", Kind: "ConfigMap", Namespace: "ns", Name: "a"}, "ConfigMap/ns/a"},
-		{ObjMeta{Group: "rbac.authorization.k8s.io", Version: "v1", Kind: "ClusterRole", Name: "r"}, "ClusterRole/r"},
+		{release.ObjectRef{Version: "v1", Kind: "ConfigMap", Namespace: "ns", Name: "a"}, "ConfigMap/ns/a"},
+		{release.ObjectRef{Group: "rbac.authorization.k8s.io", Version: "v1", Kind: "ClusterRole", Name: "r"}, "ClusterRole/r"},
 	} {
 		if got := c.o.String(); got != c.want {
 			t.Errorf("%#v.String() = %q, want %q", c.o, got, c.want)
@@ -27,13 +29,15 @@ func TestObjMetaString(t *testing.T) {
 	u.SetKind("Deployment")
 	u.SetNamespace("ns")
 	u.SetName("web")
-	if got := MetaOf([]*unstructured.Unstructured{u}); !reflect.DeepEqual(got, []ObjMeta{{Group: "apps", Version: "v1", Kind: "Deployment", Namespace: "ns", Name: "web"}}) {
+	if got := RefsOf([]*unstructured.Unstructured{u}); !reflect.DeepEqual(got, []release.ObjectRef{{Group: "apps", Version: "v1", Kind: "Deployment", Namespace: "ns", Name: "web"}}) {
 		t.Errorf("MetaOf = %#v", got)
 	}
 }
 
 func TestChangeSet(t *testing.T) {
-	obj := func(n string) ObjMeta { return ObjMeta{Version: "v1", Kind: "ConfigMap", Namespace: "ns", Name: n} }
+	obj := func(n string) release.ObjectRef {
+		return release.ObjectRef{Version: "v1", Kind: "ConfigMap", Namespace: "ns", Name: n}
+	}
 	boom := fmt.Errorf("ConfigMap/ns/f: %w", errors.New("boom"))
 	cs := &ChangeSet{}
 	cs.Add(
@@ -84,7 +88,7 @@ func TestChangeSet(t *testing.T) {
 }
 
 func TestOwnership(t *testing.T) {
-	o := ObjMeta{Version: "v1", Kind: "ConfigMap", Namespace: "ns", Name: "cm"}
+	o := release.ObjectRef{Version: "v1", Kind: "ConfigMap", Namespace: "ns", Name: "cm"}
 	want := Owner{ReleaseName: "app", ReleaseNamespace: "prod"}
 	live := func(a map[string]string) *unstructured.Unstructured {
 		u := &unstructured.Unstructured{Object: map[string]any{}}

@@ -1,202 +1,127 @@
 package apply
 
 import (
-	"bytes"
-	"encoding/json"
-	"reflect"
-	"strconv"
 	"strings"
 
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/util/managedfields"
+	"sigs.k8s.io/structured-merge-diff/v6/fieldpath"
+	"sigs.k8s.io/structured-merge-diff/v6/typed"
+	"sigs.k8s.io/structured-merge-diff/v6/value"
 )
 
 // provablyUnchanged reports whether applying desired with manager would change nothing,
 // judging from the live object alone, so that the dry run can be spared. It holds when
 //
 //   - the live object has an Apply entry of manager for desired's apiVersion,
-//   - that entry's field set is exactly the set of fields of desired (so the apply
-//     neither takes nor releases a field: nothing would be removed), and
-//   - every value of desired is already live (so nothing would be set).
+//   - that entry's field set is exactly the field set of desired (so the apply neither
+//     takes nor releases a field: nothing would be removed),
+//   - merging desired into the live object, as server-side apply does, leaves it as it
+//     is (so nothing would be set or reordered).
 //
-// Under server-side apply these make the apply a no-op. The check is conservative:
-// whenever it cannot tell (a null in desired, a value the server normalises such as
-// "0.5" CPUs, a list another manager added elements to, a field set it cannot match)
-// it answers false and Apply asks the server with a dry run.
-func provablyUnchanged(desired, live *unstructured.Unstructured, manager string) bool {
-	if live == nil || live.GetDeletionTimestamp() != nil {
+// Field sets, list-element keys and the merge are structured-merge-diff's, with the
+// server's schema: the apiserver's own rules. The check is conservative: whenever it
+// cannot tell (a null in desired, a value the server normalises such as "0.5" CPUs, no
+// schema for a list's keys, a field set it cannot read) it answers false and Apply asks
+// the server with a dry run.
+func provablyUnchanged(desired, live *unstructured.Unstructured, manager string, schemas *Schemas) bool {
+	if live == nil || live.GetDeletionTimestamp() != nil || hasNull(desired.Object) {
 		return false
 	}
-	apiVersion, fields, ok := appliedFields(live, manager)
-	if !ok || apiVersion != desired.GetAPIVersion() || fields == "" {
+	apiVersion, raw, ok := appliedFields(live, manager)
+	if !ok || apiVersion != desired.GetAPIVersion() || raw == "" {
 		return false
 	}
-	var set map[string]any
-	dec := json.NewDecoder(strings.NewReader(fields))
-	dec.UseNumber()
-	if err := dec.Decode(&set); err != nil {
-		return false
+	if !strings.Contains(raw, `"k:`) && !strings.Contains(raw, `"v:`) && !strings.Contains(raw, `"i:`) {
+		// Without list elements in the field set the deduced schema (maps granular, lists
+		// atomic) proves as much as the server's, without fetching it.
+		return unchangedWith(managedfields.NewDeducedTypeConverter(), false, desired, live, raw)
 	}
-	if !subset(desired.Object, live.Object) {
-		return false
-	}
-	return sameFields(set, desired.Object, live.Object, "")
+	tc, err := schemas.converter(desired.GroupVersionKind().GroupVersion())
+	return err == nil && unchangedWith(tc, true, desired, live, raw)
 }
 
-// subset: every value of d is in l (maps: the keys of d, with subset values; lists: the
-// same length, subset element by element; scalars: equal). A null in d is never a subset
-// (an apply config's null has its own meaning).
-func subset(d, l any) bool {
-	switch dv := d.(type) {
+// unchangedWith is provablyUnchanged's proof under one schema (withSchema: the
+// server's, else the deduced one); raw is hoist's field set as the server recorded it.
+func unchangedWith(tc managedfields.TypeConverter, withSchema bool, desired, live *unstructured.Unstructured, raw string) bool {
+	d, err := tc.ObjectToTyped(desired)
+	if err != nil {
+		return false
+	}
+	set, err := d.ToFieldSet()
+	if err != nil {
+		return false
+	}
+	id := identityFields()
+	set = set.Difference(id)
+	var owned *fieldpath.Set
+	if !withSchema {
+		// The deduced schema makes every map a member of the set as well as its fields
+		// ("f:data": {".": {}, …}); the server's does not: compare the leaves.
+		if owned, err = decodeFieldSet(raw); err != nil || !set.Leaves().Equals(owned.Leaves()) {
+			return false
+		}
+	} else if js, err := set.ToJSON(); err != nil || string(js) != raw {
+		// The server serialises field sets with this library: equal sets are equal text,
+		// cheaper to compare than to decode. Other text may still be an equal set.
+		if owned, err = decodeFieldSet(raw); err != nil || !set.Equals(owned) {
+			return false
+		}
+	}
+	// Live is the server's and conforms to the server's schema: no need to validate it.
+	l := typed.AsTypedUnvalidated(value.NewValueInterface(withoutServerFields(live).Object), d.Schema(), d.TypeRef())
+	if !withSchema {
+		// The deduced schema merges every map, also those the server's replaces whole
+		// (a selector set to {}): compare desired with what hoist owns of live instead.
+		// Its lists are atomic, so order is compared too.
+		cmp, err := d.Compare(l.ExtractItems(owned.Union(id)))
+		return err == nil && cmp.IsSame()
+	}
+	merged, err := l.Merge(d)
+	// value.Equals compares lists in order: an apply that reorders elements writes.
+	return err == nil && value.Equals(merged.AsValue(), l.AsValue())
+}
+
+// withoutServerFields is a shallow copy of u without its status and managed fields,
+// which an apply of the main resource does not touch and which are half of a live
+// object's bulk.
+func withoutServerFields(u *unstructured.Unstructured) *unstructured.Unstructured {
+	out := make(map[string]any, len(u.Object))
+	for k, v := range u.Object {
+		if k != "status" {
+			out[k] = v
+		}
+	}
+	if md, ok := u.Object["metadata"].(map[string]any); ok {
+		m := make(map[string]any, len(md))
+		for k, v := range md {
+			if k != "managedFields" {
+				m[k] = v
+			}
+		}
+		out["metadata"] = m
+	}
+	return &unstructured.Unstructured{Object: out}
+}
+
+// hasNull reports whether v holds a null: in an apply configuration a null has its own
+// meaning (remove the field), which the live object cannot show.
+func hasNull(v any) bool {
+	switch x := v.(type) {
 	case nil:
-		return false
+		return true
 	case map[string]any:
-		lv, ok := l.(map[string]any)
-		if !ok {
-			return false
-		}
-		for k, x := range dv {
-			y, ok := lv[k]
-			if !ok || !subset(x, y) {
-				return false
+		for _, e := range x {
+			if hasNull(e) {
+				return true
 			}
 		}
-		return true
 	case []any:
-		lv, ok := l.([]any)
-		if !ok || len(lv) != len(dv) {
-			return false
-		}
-		for i := range dv {
-			if !subset(dv[i], lv[i]) {
-				return false
+		for _, e := range x {
+			if hasNull(e) {
+				return true
 			}
-		}
-		return true
-	default:
-		return reflect.DeepEqual(d, l)
-	}
-}
-
-// sameFields reports whether the managed field set node (fieldsV1, decoded) is exactly
-// the set of fields of desired value d at path; l is the live value at the same place (d
-// is a subset of it), which list keys are matched against since they hold defaulted key
-// fields ("k:{\"containerPort\":80,\"protocol\":\"TCP\"}" for a port that omits the
-// protocol).
-func sameFields(node map[string]any, d, l any, path string) bool {
-	children := 0
-	for k := range node {
-		if k != "." {
-			children++
 		}
 	}
-	if len(node) == 0 {
-		return true // the value is owned whole: a scalar, an atomic list, map or struct
-	}
-	switch dv := d.(type) {
-	case map[string]any:
-		lv, _ := l.(map[string]any)
-		seen := 0
-		for k, x := range dv {
-			if (path == "" && (k == "apiVersion" || k == "kind")) ||
-				(path == ".metadata" && (k == "name" || k == "namespace")) {
-				continue // identity: never in a field set
-			}
-			sub, ok := node["f:"+k].(map[string]any)
-			if !ok {
-				return false
-			}
-			seen++
-			if !sameFields(sub, x, lv[k], path+"."+k) {
-				return false
-			}
-		}
-		return seen == children
-	case []any:
-		lv, _ := l.([]any)
-		if len(lv) != len(dv) {
-			return false
-		}
-		matched := make([]bool, len(dv))
-		for k, sub := range node {
-			if k == "." {
-				continue
-			}
-			i := listIndex(k, lv)
-			if i < 0 || matched[i] {
-				return false
-			}
-			matched[i] = true
-			subNode, ok := sub.(map[string]any)
-			if !ok || !sameFields(subNode, dv[i], lv[i], path+"[]") {
-				return false
-			}
-		}
-		for _, m := range matched {
-			if !m {
-				return false
-			}
-		}
-		return true
-	default:
-		return children == 0
-	}
-}
-
-// listIndex finds the live list element a field set key names: "k:{…}" by its key
-// fields, "v:…" by value, "i:N" by index; -1 when none or several match.
-func listIndex(k string, l []any) int {
-	switch {
-	case strings.HasPrefix(k, "i:"):
-		i, err := strconv.Atoi(k[2:])
-		if err != nil || i < 0 || i >= len(l) {
-			return -1
-		}
-		return i
-	case strings.HasPrefix(k, "v:"):
-		return uniqueMatch(l, func(e any) bool { return jsonEqual(e, k[2:]) })
-	case strings.HasPrefix(k, "k:"):
-		var keyFields map[string]json.RawMessage
-		if err := json.Unmarshal([]byte(k[2:]), &keyFields); err != nil {
-			return -1
-		}
-		return uniqueMatch(l, func(e any) bool {
-			m, ok := e.(map[string]any)
-			if !ok {
-				return false
-			}
-			for f, want := range keyFields {
-				v, ok := m[f]
-				if !ok || !jsonEqual(v, string(want)) {
-					return false
-				}
-			}
-			return true
-		})
-	}
-	return -1
-}
-
-func uniqueMatch(l []any, match func(any) bool) int {
-	found := -1
-	for i, e := range l {
-		if match(e) {
-			if found >= 0 {
-				return -1
-			}
-			found = i
-		}
-	}
-	return found
-}
-
-// jsonEqual compares a decoded value with a JSON text, both re-encoded canonically
-// (sorted keys, numbers as JSON numbers).
-func jsonEqual(v any, text string) bool {
-	var w any
-	if err := json.Unmarshal([]byte(text), &w); err != nil {
-		return false
-	}
-	a, err1 := json.Marshal(v)
-	b, err2 := json.Marshal(w)
-	return err1 == nil && err2 == nil && bytes.Equal(a, b)
+	return false
 }

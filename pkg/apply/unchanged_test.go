@@ -1,11 +1,18 @@
 package apply
 
 import (
+	"strings"
+	"sync"
 	"testing"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/client-go/openapi/openapitest"
 )
+
+// testSchemas are Kubernetes' own OpenAPI v3 schemas (core/v1, apps/v1, batch/v1…) as
+// client-go embeds them for tests; shared, since each group-version parses in ~50 ms.
+var testSchemas = sync.OnceValue(func() *Schemas { return NewSchemas(openapitest.NewEmbeddedFileClient()) })
 
 const desiredDeployment = `
 apiVersion: apps/v1
@@ -60,6 +67,16 @@ func liveDeployment(t *testing.T, desired *unstructured.Unstructured, fields str
 
 func TestProvablyUnchanged(t *testing.T) {
 	desired := mustObj(t, desiredDeployment)
+	// The server's field set is this library's serialisation, so unchangedWith may
+	// compare it as text before decoding it.
+	tvs, withSchema, err := typedObjects(testSchemas(), desired)
+	if err != nil || !withSchema {
+		t.Fatalf("no schema: %v", err)
+	}
+	set, _ := tvs[0].ToFieldSet()
+	if js, _ := set.Difference(identityFields()).ToJSON(); string(js) != hoistFields {
+		t.Errorf("field set as text\n%s\nthe server's\n%s", js, hoistFields)
+	}
 	for _, c := range []struct {
 		name   string
 		edit   func(d, l *unstructured.Unstructured)
@@ -86,9 +103,16 @@ func TestProvablyUnchanged(t *testing.T) {
 		{"null in the chart", func(d, l *unstructured.Unstructured) {
 			_ = unstructured.SetNestedField(d.Object, nil, "spec", "paused")
 		}, hoistFields, false},
+		// Server-side apply keeps the elements other managers own: the apply is a no-op.
 		{"container added by another manager", func(_, l *unstructured.Unstructured) {
 			spec := l.Object["spec"].(map[string]any)["template"].(map[string]any)["spec"].(map[string]any)
 			spec["containers"] = append(spec["containers"].([]any), map[string]any{"name": "sidecar", "image": "s"})
+		}, hoistFields, true},
+		{"container added by the chart, live from another manager", func(d, l *unstructured.Unstructured) {
+			for _, u := range []*unstructured.Unstructured{d, l} {
+				spec := u.Object["spec"].(map[string]any)["template"].(map[string]any)["spec"].(map[string]any)
+				spec["containers"] = append(spec["containers"].([]any), map[string]any{"name": "sidecar", "image": "s"})
+			}
 		}, hoistFields, false},
 		{"normalised quantity", func(d, l *unstructured.Unstructured) {
 			cd := d.Object["spec"].(map[string]any)["template"].(map[string]any)["spec"].(map[string]any)["containers"].([]any)[0].(map[string]any)
@@ -109,14 +133,14 @@ func TestProvablyUnchanged(t *testing.T) {
 		if c.edit != nil {
 			c.edit(d, l)
 		}
-		if got := provablyUnchanged(d, l, "hoist"); got != c.want {
+		if got := provablyUnchanged(d, l, "hoist", testSchemas()); got != c.want {
 			t.Errorf("%s: provablyUnchanged = %v, want %v", c.name, got, c.want)
 		}
 	}
-	if provablyUnchanged(desired, nil, "hoist") {
+	if provablyUnchanged(desired, nil, "hoist", testSchemas()) {
 		t.Error("an absent object is not unchanged")
 	}
-	if provablyUnchanged(desired, liveDeployment(t, desired, hoistFields), "someone-else") {
+	if provablyUnchanged(desired, liveDeployment(t, desired, hoistFields), "someone-else", testSchemas()) {
 		t.Error("another manager's entry proves nothing for hoist")
 	}
 }
@@ -134,24 +158,178 @@ data: {}
 	set := func(fields string) {
 		live.SetManagedFields([]metav1.ManagedFieldsEntry{{Manager: "hoist", Operation: metav1.ManagedFieldsOperationApply, APIVersion: "v1", FieldsType: "FieldsV1", FieldsV1: &metav1.FieldsV1{Raw: []byte(fields)}}})
 	}
-	set(`{"f:data":{},"f:metadata":{"f:finalizers":{".":{},"v:\"hoist.dev/x\"":{},"v:\"hoist.dev/y\"":{}}}}`)
-	if !provablyUnchanged(desired, live, "hoist") {
+	set(`{"f:data":{},"f:metadata":{"f:finalizers":{"v:\"hoist.dev/x\"":{},"v:\"hoist.dev/y\"":{}}}}`)
+	if !provablyUnchanged(desired, live, "hoist", testSchemas()) {
 		t.Error("set list: want unchanged")
 	}
 	set(`{"f:data":{},"f:metadata":{"f:finalizers":{".":{},"v:\"hoist.dev/x\"":{}}}}`)
-	if provablyUnchanged(desired, live, "hoist") {
+	if provablyUnchanged(desired, live, "hoist", testSchemas()) {
 		t.Error("set list with an element hoist does not own: want changed")
 	}
 	set(`{"f:data":{},"f:metadata":{"f:finalizers":{"i:0":{},"i:1":{}}}}`)
-	if !provablyUnchanged(desired, live, "hoist") {
-		t.Error("index keys: want unchanged")
+	if provablyUnchanged(desired, live, "hoist", testSchemas()) {
+		t.Error("index keys where the schema has a set: want changed")
 	}
 	set(`{"f:data":{},"f:metadata":{"f:finalizers":{"i:0":{},"i:0x":{}}}}`)
-	if provablyUnchanged(desired, live, "hoist") {
+	if provablyUnchanged(desired, live, "hoist", testSchemas()) {
 		t.Error("bad index key: want changed")
 	}
 	set(`not json`)
-	if provablyUnchanged(desired, live, "hoist") {
+	if provablyUnchanged(desired, live, "hoist", testSchemas()) {
 		t.Error("unreadable field set: want changed")
+	}
+}
+
+func BenchmarkProvablyUnchanged(b *testing.B) {
+	t := &testing.T{}
+	desired := mustObj(t, desiredDeployment)
+	live := liveDeployment(t, desired, hoistFields)
+	b.ReportAllocs()
+	for b.Loop() {
+		if !provablyUnchanged(desired, live, "hoist", testSchemas()) {
+			b.Fatal("want unchanged")
+		}
+	}
+}
+
+// keyedDeployment has lists keyed otherwise than by name: ports by containerPort and
+// protocol (two ports share 53), volume mounts by mountPath (two mount one volume).
+const keyedDeployment = `
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: dns, namespace: ns}
+spec:
+  selector: {matchLabels: {app: dns}}
+  template:
+    metadata: {labels: {app: dns}}
+    spec:
+      containers:
+      - name: c
+        image: dns
+        ports:
+        - {containerPort: 53, protocol: UDP, name: dns}
+        - {containerPort: 53, name: dns-tcp}
+        volumeMounts:
+        - {name: data, mountPath: /a}
+        - {name: data, mountPath: /b, readOnly: true}
+`
+
+// keyedLive is desired as the server keeps it after hoist applied it: protocols
+// defaulted, hoist's field set as the server records it (the schema's, with defaulted
+// key fields), edit applied to the live object afterwards.
+func keyedLive(t *testing.T, applied *unstructured.Unstructured, edit func(c map[string]any)) *unstructured.Unstructured {
+	t.Helper()
+	tvs, withSchema, err := typedObjects(testSchemas(), applied)
+	if err != nil || !withSchema {
+		t.Fatalf("no schema for %s: %v", applied.GroupVersionKind(), err)
+	}
+	set, err := tvs[0].ToFieldSet()
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, err := set.Difference(identityFields()).ToJSON()
+	if err != nil {
+		t.Fatal(err)
+	}
+	live := applied.DeepCopy()
+	c := containerOf(live)
+	for _, p := range c["ports"].([]any) {
+		if _, ok := p.(map[string]any)["protocol"]; !ok {
+			p.(map[string]any)["protocol"] = "TCP"
+		}
+	}
+	if edit != nil {
+		edit(c)
+	}
+	live.SetManagedFields([]metav1.ManagedFieldsEntry{{Manager: "hoist", Operation: metav1.ManagedFieldsOperationApply, APIVersion: "apps/v1", FieldsType: "FieldsV1", FieldsV1: &metav1.FieldsV1{Raw: raw}}})
+	return live
+}
+
+func containerOf(u *unstructured.Unstructured) map[string]any {
+	return u.Object["spec"].(map[string]any)["template"].(map[string]any)["spec"].(map[string]any)["containers"].([]any)[0].(map[string]any)
+}
+
+func TestProvablyUnchangedKeyedLists(t *testing.T) {
+	applied := mustObj(t, keyedDeployment)
+	if set := string(keyedLive(t, applied, nil).GetManagedFields()[0].FieldsV1.Raw); !strings.Contains(set, `k:{\"containerPort\":53,\"protocol\":\"TCP\"}`) || !strings.Contains(set, `k:{\"mountPath\":\"/b\"}`) {
+		t.Fatalf("field set not keyed by the schema: %s", set)
+	}
+	for _, c := range []struct {
+		name    string
+		desired func(c map[string]any)
+		live    func(c map[string]any)
+		want    bool
+	}{
+		{"same config", nil, nil, true},
+		{"readOnly moves to the other mount of the volume", func(c map[string]any) {
+			m := c["volumeMounts"].([]any)
+			m[0].(map[string]any)["readOnly"] = true
+			delete(m[1].(map[string]any), "readOnly")
+		}, nil, false},
+		{"the TCP port becomes UDP", func(c map[string]any) {
+			c["ports"].([]any)[1].(map[string]any)["protocol"] = "UDP"
+			c["ports"].([]any)[1].(map[string]any)["containerPort"] = int64(5353)
+		}, nil, false},
+		{"a mount added live by another manager", nil, func(c map[string]any) {
+			c["volumeMounts"] = append(c["volumeMounts"].([]any), map[string]any{"name": "data", "mountPath": "/c"})
+		}, true},
+		{"a mount's path changed live", nil, func(c map[string]any) {
+			c["volumeMounts"].([]any)[1].(map[string]any)["mountPath"] = "/c"
+		}, false},
+	} {
+		d := applied.DeepCopy()
+		if c.desired != nil {
+			c.desired(containerOf(d))
+		}
+		live := keyedLive(t, applied, c.live)
+		if got := provablyUnchanged(d, live, "hoist", testSchemas()); got != c.want {
+			t.Errorf("%s: provablyUnchanged = %v, want %v", c.name, got, c.want)
+		}
+		// Without a schema every list is atomic: never unchanged, since hoist's field set
+		// has list elements.
+		if provablyUnchanged(d, live, "hoist", NewSchemas(nil)) {
+			t.Errorf("%s: unchanged without a schema", c.name)
+		}
+	}
+}
+
+// Field sets without list elements are proven with the deduced schema, no schema read.
+func TestProvablyUnchangedWithoutSchema(t *testing.T) {
+	desired := mustObj(t, `
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: cm, namespace: ns, annotations: {hoist.dev/release-name: app}}
+data: {index: "1", other: "2"}
+`)
+	// As kube-apiserver 1.34 records it.
+	const fields = `{"f:data":{"f:index":{},"f:other":{}},"f:metadata":{"f:annotations":{"f:hoist.dev/release-name":{}}}}`
+	for _, c := range []struct {
+		name string
+		edit func(d, l *unstructured.Unstructured)
+		want bool
+	}{
+		{"same config", nil, true},
+		{"value changed", func(d, _ *unstructured.Unstructured) {
+			_ = unstructured.SetNestedField(d.Object, "2", "data", "index")
+		}, false},
+		{"key removed from the chart", func(d, _ *unstructured.Unstructured) {
+			unstructured.RemoveNestedField(d.Object, "data", "other")
+		}, false},
+		{"key added live by another manager", func(_, l *unstructured.Unstructured) {
+			_ = unstructured.SetNestedField(l.Object, "x", "data", "theirs")
+		}, true},
+		{"key changed live", func(_, l *unstructured.Unstructured) {
+			_ = unstructured.SetNestedField(l.Object, "x", "data", "other")
+		}, false},
+	} {
+		d, l := desired.DeepCopy(), desired.DeepCopy()
+		l.SetResourceVersion("7")
+		l.SetManagedFields([]metav1.ManagedFieldsEntry{{Manager: "hoist", Operation: metav1.ManagedFieldsOperationApply, APIVersion: "v1", FieldsType: "FieldsV1", FieldsV1: &metav1.FieldsV1{Raw: []byte(fields)}}})
+		if c.edit != nil {
+			c.edit(d, l)
+		}
+		if got := provablyUnchanged(d, l, "hoist", NewSchemas(nil)); got != c.want {
+			t.Errorf("%s: provablyUnchanged = %v, want %v", c.name, got, c.want)
+		}
 	}
 }

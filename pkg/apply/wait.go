@@ -18,6 +18,8 @@ import (
 	"k8s.io/apimachinery/pkg/watch"
 	"k8s.io/client-go/tools/cache"
 	kstatus "sigs.k8s.io/cli-utils/pkg/kstatus/status"
+
+	"github.com/hoist-dev/hoist/pkg/release"
 )
 
 // Status is an object's readiness, as kstatus computes it.
@@ -35,7 +37,7 @@ const (
 
 // ObjectStatus is one object's readiness.
 type ObjectStatus struct {
-	Object  ObjMeta
+	Object  release.ObjectRef
 	Status  Status
 	Message string // kstatus's explanation, e.g. "Updated: 2/3"
 }
@@ -117,12 +119,12 @@ func (e *WaitError) Unwrap() error { return e.Err }
 
 // Wait watches objects until every one is ready (kstatus Current), one fails, the
 // timeout passes or the context ends. See the package documentation.
-func (m *Manager) Wait(ctx context.Context, objs []ObjMeta, opts WaitOptions) error {
+func (m *Manager) Wait(ctx context.Context, objs []release.ObjectRef, opts WaitOptions) error {
 	if err := m.check(); err != nil {
 		return err
 	}
 	return m.watch(ctx, objs, watchSpec{
-		eval: func(o ObjMeta, u *unstructured.Unstructured) ObjectStatus {
+		eval: func(o release.ObjectRef, u *unstructured.Unstructured) ObjectStatus {
 			return readiness(o, u, opts.WaitForJobs)
 		},
 		done:     func(s Status) bool { return s == StatusCurrent },
@@ -134,16 +136,16 @@ func (m *Manager) Wait(ctx context.Context, objs []ObjMeta, opts WaitOptions) er
 
 // waitGone waits until objects are deleted (uids, when given, tell a recreated object
 // from the one being deleted), up to timeout (0: as long as the context allows).
-func (m *Manager) waitGone(ctx context.Context, objs []ObjMeta, uids []types.UID, timeout time.Duration) error {
+func (m *Manager) waitGone(ctx context.Context, objs []release.ObjectRef, uids []types.UID, timeout time.Duration) error {
 	uidOf := map[key]types.UID{}
 	for i, o := range objs {
 		if i < len(uids) {
-			uidOf[o.key()] = uids[i]
+			uidOf[keyOf(o)] = uids[i]
 		}
 	}
 	return m.watch(ctx, objs, watchSpec{
-		eval: func(o ObjMeta, u *unstructured.Unstructured) ObjectStatus {
-			if u == nil || (uidOf[o.key()] != "" && u.GetUID() != uidOf[o.key()]) {
+		eval: func(o release.ObjectRef, u *unstructured.Unstructured) ObjectStatus {
+			if u == nil || (uidOf[keyOf(o)] != "" && u.GetUID() != uidOf[keyOf(o)]) {
 				return ObjectStatus{Object: o, Status: StatusNotFound, Message: "deleted"}
 			}
 			msg := "deletion pending"
@@ -160,7 +162,7 @@ func (m *Manager) waitGone(ctx context.Context, objs []ObjMeta, uids []types.UID
 }
 
 // readiness computes an object's status with kstatus; Jobs follow waitForJobs.
-func readiness(o ObjMeta, u *unstructured.Unstructured, waitForJobs bool) ObjectStatus {
+func readiness(o release.ObjectRef, u *unstructured.Unstructured, waitForJobs bool) ObjectStatus {
 	st := ObjectStatus{Object: o}
 	if u == nil {
 		st.Status, st.Message = StatusNotFound, "not found"
@@ -208,7 +210,7 @@ func jobStatus(u *unstructured.Unstructured, waitForJobs bool) (Status, string) 
 
 // watchSpec says what a watch waits for.
 type watchSpec struct {
-	eval   func(ObjMeta, *unstructured.Unstructured) ObjectStatus
+	eval   func(release.ObjectRef, *unstructured.Unstructured) ObjectStatus
 	done   func(Status) bool
 	failed func(Status) bool
 	// goneIfNoKind: an object of a kind the cluster no longer serves counts as absent
@@ -229,7 +231,7 @@ type watchGroup struct {
 // watch runs one informer (LIST, then WATCH; the reflector re-lists when a watch
 // expires) per resource and namespace of objs, and evaluates the objects of a group
 // from its store after each of its events, until spec.done holds for every object.
-func (m *Manager) watch(parent context.Context, objs []ObjMeta, spec watchSpec) error {
+func (m *Manager) watch(parent context.Context, objs []release.ObjectRef, spec watchSpec) error {
 	if len(objs) == 0 {
 		return nil
 	}

@@ -3,6 +3,7 @@ package apply
 import (
 	"context"
 	"errors"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -15,6 +16,7 @@ import (
 	dynamicfake "k8s.io/client-go/dynamic/fake"
 
 	"github.com/hoist-dev/hoist/pkg/kube"
+	"github.com/hoist-dev/hoist/pkg/release"
 )
 
 var (
@@ -52,25 +54,36 @@ func TestWait(t *testing.T) {
 	web := deployment(t, "web", 3, 1)
 	cm := mustObj(t, "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: cm, namespace: ns}\n")
 	m, dyn := fakeManager(t, web, cm)
-	objs := MetaOf([]*unstructured.Unstructured{web, cm})
+	objs := RefsOf([]*unstructured.Unstructured{web, cm})
 	ctx := context.Background()
 
 	var mu sync.Mutex
 	var seen []Progress
-	go func() {
-		time.Sleep(200 * time.Millisecond)
-		if _, err := dyn.Resource(deployGVR).Namespace("ns").Update(ctx, deployment(t, "web", 3, 3), metav1.UpdateOptions{}); err != nil {
-			t.Error(err)
-		}
-	}()
+	// The rollout finishes once the wait has seen it in progress: driven by the first
+	// progress report on web (the ConfigMap's informer may report first), not by a sleep
+	// that a busy machine outlasts.
+	var once sync.Once
+	updated := make(chan struct{})
 	err := m.Wait(ctx, objs, WaitOptions{Timeout: 10 * time.Second, Progress: func(p Progress) {
 		mu.Lock()
 		defer mu.Unlock()
 		seen = append(seen, p)
+		if !slices.ContainsFunc(p.Changed, func(c ObjectStatus) bool { return c.Object.Name == "web" }) {
+			return
+		}
+		once.Do(func() {
+			go func() { // not from the callback: the wait delivers the update's event
+				defer close(updated)
+				if _, err := dyn.Resource(deployGVR).Namespace("ns").Update(ctx, deployment(t, "web", 3, 3), metav1.UpdateOptions{}); err != nil {
+					t.Error(err)
+				}
+			}()
+		})
 	}})
 	if err != nil {
 		t.Fatal(err)
 	}
+	<-updated
 	mu.Lock()
 	defer mu.Unlock()
 	if len(seen) < 2 {
@@ -107,7 +120,7 @@ status:
 	ctx := context.Background()
 
 	start := time.Now()
-	err := m.Wait(ctx, MetaOf([]*unstructured.Unstructured{stuck}), WaitOptions{Timeout: 300 * time.Millisecond})
+	err := m.Wait(ctx, RefsOf([]*unstructured.Unstructured{stuck}), WaitOptions{Timeout: 300 * time.Millisecond})
 	var we *WaitError
 	if !errors.Is(err, ErrWaitTimeout) || errors.Is(err, ErrWaitFailed) || !errors.As(err, &we) {
 		t.Fatalf("want a timeout, got %v", err)
@@ -120,12 +133,12 @@ status:
 	}
 
 	// A failed Job ends the wait at once with WaitForJobs; without, Jobs are not waited for.
-	err = m.Wait(ctx, MetaOf([]*unstructured.Unstructured{job, stuck}), WaitOptions{Timeout: time.Minute, WaitForJobs: true})
+	err = m.Wait(ctx, RefsOf([]*unstructured.Unstructured{job, stuck}), WaitOptions{Timeout: time.Minute, WaitForJobs: true})
 	if !errors.Is(err, ErrWaitFailed) || !strings.Contains(err.Error(), "1 of 2 objects failed: Job/ns/j: Failed: Job failed: DeadlineExceeded") ||
 		!strings.Contains(err.Error(), "not ready yet: Deployment/ns/stuck") {
 		t.Errorf("want the Job to fail the wait, got %v", err)
 	}
-	if err := m.Wait(ctx, MetaOf([]*unstructured.Unstructured{job}), WaitOptions{Timeout: 5 * time.Second}); err != nil {
+	if err := m.Wait(ctx, RefsOf([]*unstructured.Unstructured{job}), WaitOptions{Timeout: 5 * time.Second}); err != nil {
 		t.Errorf("without WaitForJobs: %v", err)
 	}
 
@@ -134,12 +147,12 @@ status:
 	// cancellation may come first on a busy machine).
 	cctx, cancel := context.WithCancel(ctx)
 	go func() { time.Sleep(100 * time.Millisecond); cancel() }()
-	err = m.Wait(cctx, []ObjMeta{{Version: "v1", Kind: "ConfigMap", Namespace: "ns", Name: "missing"}}, WaitOptions{})
+	err = m.Wait(cctx, []release.ObjectRef{{Version: "v1", Kind: "ConfigMap", Namespace: "ns", Name: "missing"}}, WaitOptions{})
 	if !errors.Is(err, context.Canceled) || !strings.Contains(err.Error(), "ConfigMap/ns/missing: ") {
 		t.Errorf("want cancellation naming the missing object, got %v", err)
 	}
 
-	if err := m.Wait(ctx, []ObjMeta{{Group: "nope.example.com", Version: "v1", Kind: "Nothing", Name: "x"}}, WaitOptions{}); !errors.Is(err, ErrUnknownKind) {
+	if err := m.Wait(ctx, []release.ObjectRef{{Group: "nope.example.com", Version: "v1", Kind: "Nothing", Name: "x"}}, WaitOptions{}); !errors.Is(err, ErrUnknownKind) {
 		t.Errorf("unknown kind: %v", err)
 	}
 	if err := m.Wait(ctx, nil, WaitOptions{}); err != nil {
@@ -148,7 +161,7 @@ status:
 }
 
 func TestReadiness(t *testing.T) {
-	o := ObjMeta{Group: "batch", Version: "v1", Kind: "Job", Namespace: "ns", Name: "j"}
+	o := release.ObjectRef{Group: "batch", Version: "v1", Kind: "Job", Namespace: "ns", Name: "j"}
 	running := mustObj(t, "apiVersion: batch/v1\nkind: Job\nmetadata: {name: j, namespace: ns}\nstatus: {active: 1, startTime: \"2026-01-01T00:00:00Z\"}\n")
 	complete := mustObj(t, "apiVersion: batch/v1\nkind: Job\nmetadata: {name: j, namespace: ns}\nstatus: {succeeded: 1, conditions: [{type: Complete, status: \"True\"}]}\n")
 	for _, c := range []struct {
@@ -167,7 +180,7 @@ func TestReadiness(t *testing.T) {
 		}
 	}
 	svc := mustObj(t, "apiVersion: v1\nkind: Service\nmetadata: {name: s, namespace: ns}\nspec: {type: LoadBalancer, clusterIP: 10.0.0.1}\n")
-	if got := readiness(ObjMetaOf(svc), svc, false); got.Status != StatusCurrent {
+	if got := readiness(RefOf(svc), svc, false); got.Status != StatusCurrent {
 		t.Errorf("a LoadBalancer Service without an ingress (no cloud) is ready once it has a cluster IP: %v", got)
 	}
 }

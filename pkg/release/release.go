@@ -126,13 +126,21 @@ type Release struct {
 	StoredVersion string `json:"-"`
 }
 
-// ObjectRef identifies an applied object.
+// ObjectRef identifies an object: in the inventory, and in every result of pkg/apply.
 type ObjectRef struct {
 	Group     string `json:"group,omitempty"`
 	Version   string `json:"version"`
 	Kind      string `json:"kind"`
 	Namespace string `json:"namespace,omitempty"`
 	Name      string `json:"name"`
+}
+
+// String is "Kind/namespace/name", or "Kind/name" for cluster-scoped objects.
+func (o ObjectRef) String() string {
+	if o.Namespace == "" {
+		return o.Kind + "/" + o.Name
+	}
+	return o.Kind + "/" + o.Namespace + "/" + o.Name
 }
 
 var nameRE = regexp.MustCompile(`^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$`)
