@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 
+	"github.com/hoist-dev/hoist/pkg/postrender"
 	"github.com/hoist-dev/hoist/pkg/source"
 	"github.com/hoist-dev/hoist/pkg/source/oci"
 )
@@ -42,7 +43,9 @@ func (s ChartSource) Run(ctx context.Context, opts ChartSourceOptions) (*source.
 	if err != nil {
 		return nil, err
 	}
-	f := &source.Fetcher{Local: source.LocalGetter{NoDigest: opts.NoDigest}, Git: s.Git, Repo: s.Repo}
+	// Kustomize checks a local package at fetch, as git.Options.Packages does for Git.
+	local := source.LocalGetter{NoDigest: opts.NoDigest, Packages: postrender.Packages{}}
+	f := &source.Fetcher{Local: local, Git: s.Git, Repo: s.Repo}
 	if ref.Kind == source.OCI {
 		if f.OCI, err = registryClient(s.OCI, opts.Registry, ociGetter); err != nil {
 			return nil, err

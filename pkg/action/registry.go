@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 
+	"github.com/hoist-dev/hoist/pkg/postrender"
 	"github.com/hoist-dev/hoist/pkg/source/oci"
 )
 
@@ -40,6 +41,8 @@ func NewRegistryClient(opts RegistryOptions) (*oci.Client, error) {
 		Username:              opts.Username,
 		Password:              opts.Password,
 		UserAgent:             opts.UserAgent,
+		// Kustomize checks a package when it is pushed or pulled, not first at render.
+		Packages: postrender.Packages{},
 	})
 }
 

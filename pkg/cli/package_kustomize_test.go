@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hoist-dev/hoist/pkg/source/kpkg"
 	"github.com/hoist-dev/hoist/pkg/testenv"
 )
 
@@ -112,6 +113,53 @@ func TestPushPackageErrors(t *testing.T) {
 	}
 	if _, errOut, code := run(t, "push", archive, "oci://"+host, "--plain-http"); code != 1 || !strings.Contains(errOut, "only charts are signed: remove the provenance file "+archive+".prov") {
 		t.Errorf("package with a provenance file: exit %d, %s", code, errOut)
+	}
+}
+
+// TestKustomizePackageCheckedAtFetch: a local kustomize package (directory or
+// archive) whose kustomization only kustomize refuses fails where it is fetched,
+// naming the file, for template and push alike.
+func TestKustomizePackageCheckedAtFetch(t *testing.T) {
+	isolateRegistryState(t)
+	dir := writeKustomizePackage(t, "app", "app", "1.0.0", "hi")
+	kust := filepath.Join(dir, "kustomization.yaml")
+	f, err := os.OpenFile(kust, os.O_APPEND|os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.WriteString("resourcez: []\n"); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Close(); err != nil {
+		t.Fatal(err)
+	}
+	// hoist package refuses it too, so the archive is written here.
+	p, err := kpkg.LoadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	data, err := p.Archive()
+	if err != nil {
+		t.Fatal(err)
+	}
+	archive := filepath.Join(t.TempDir(), "app-1.0.0.tgz")
+	if err := os.WriteFile(archive, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+
+	const unknown = `unknown field "resourcez"`
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"template", "r", dir}, "fetching " + dir + ": kustomize package: " + kust + ": invalid kustomization: "},
+		{[]string{"template", "r", archive}, "fetching " + archive + ": " + archive + ": kustomize package archive: app/kustomization.yaml: invalid kustomization: "},
+		{[]string{"push", archive, "oci://" + closedPort(t), "--plain-http"}, "pushing " + archive + ": kustomize package archive: app/kustomization.yaml: invalid kustomization: "},
+	} {
+		out, errOut, code := run(t, tc.args...)
+		if code != 1 || out != "" || !strings.Contains(errOut, tc.want) || !strings.Contains(errOut, unknown) {
+			t.Errorf("%v: exit %d, stdout %q, stderr %q; want %q…%s", tc.args, code, out, errOut, tc.want, unknown)
+		}
 	}
 }
 

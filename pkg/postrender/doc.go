@@ -58,8 +58,9 @@
 // A kustomize package (kpkg.Package: its name, version, files and archive) is
 // built here: Package renders it like an overlay, gives namespaced objects without
 // a namespace the release's, and treats objects annotated helm.sh/hook as hooks.
-// LoadPackage reads one from a directory and checks its kustomization as
-// LoadOverlay does. LoadPackageIn reads a package from a directory of a repository
+// LoadPackage and LoadArchive read one from a directory or an archive and check
+// its kustomization as LoadOverlay does (Packages offers them to pkg/source and
+// pkg/source/oci). LoadPackageIn reads a package from a directory of a repository
 // checkout whose kustomizations may use other directories of the repository, by
 // relative path or, with SameRepository, by the repository's URL
 // (RepositoryPackages offers it to pkg/source/git).

@@ -37,6 +37,33 @@ func LoadPackage(dir string) (*kpkg.Package, error) {
 	return p, nil
 }
 
+// LoadArchive reads a kustomize package from its archive (kpkg.ReadArchive) and
+// checks its kustomization as LoadPackage does (kpkg.LoadArchive checks only the
+// artifact).
+func LoadArchive(data []byte) (*kpkg.Package, error) {
+	files, top, err := kpkg.ReadArchive(data)
+	if err != nil {
+		return nil, fmt.Errorf("kustomize package archive: %w", err)
+	}
+	p, err := newPackage(files, top, top)
+	if err != nil {
+		return nil, fmt.Errorf("kustomize package archive: %w", err)
+	}
+	return p, nil
+}
+
+// Packages loads kustomize packages with LoadPackage and LoadArchive, for the
+// sources that may not link kustomize (source.LocalGetter.Packages,
+// oci.Options.Packages): they then refuse at fetch what kustomize would refuse
+// at render.
+type Packages struct{}
+
+// LoadDir is LoadPackage(dir).
+func (Packages) LoadDir(dir string) (*kpkg.Package, error) { return LoadPackage(dir) }
+
+// LoadArchive is LoadArchive(data).
+func (Packages) LoadArchive(data []byte) (*kpkg.Package, error) { return LoadArchive(data) }
+
 // newPackage checks the kustomizations of files, then makes a package named
 // defaultName unless the kustomization names it.
 func newPackage(files map[string]string, defaultName, display string) (*kpkg.Package, error) {

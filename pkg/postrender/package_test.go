@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"compress/gzip"
 	"encoding/json"
+	"io/fs"
 	"maps"
 	"os"
 	"path/filepath"
@@ -158,5 +159,47 @@ func TestArchiveKustomizationChecked(t *testing.T) {
 func TestKustomizationFileNames(t *testing.T) {
 	if got, want := kpkg.KustomizationFileNames(), konfig.RecognizedKustomizationFileNames(); !slices.Equal(got, want) {
 		t.Errorf("kpkg.KustomizationFileNames() = %q, kustomize's are %q", got, want)
+	}
+}
+
+// TestLoadArchiveChecksKustomization: LoadArchive refuses what kustomize would
+// refuse at render, naming the file, where kpkg.LoadArchive checks only the
+// artifact.
+func TestLoadArchiveChecksKustomization(t *testing.T) {
+	for _, c := range []struct {
+		name, kustomization string
+		target              error
+		parts               []string
+		artifactOK          bool // kpkg.LoadArchive accepts it
+	}{
+		{"unknown field", "resourcez:\n- a.yaml\n", ErrInvalidKustomization, []string{"kustomize package archive: p/kustomization.yaml", `unknown field "resourcez"`}, true},
+		{"remote base", "resources:\n- github.com/o/r\n", ErrRemoteBase, []string{"kustomize package archive: p/kustomization.yaml", "github.com/o/r"}, true},
+		{"missing patch", "resources:\n- a.yaml\npatches:\n- path: gone.yaml\n", fs.ErrNotExist, []string{"kustomize package archive: p/kustomization.yaml", "gone.yaml"}, true},
+		{"version", "metadata:\n  annotations:\n    hoist.dev/version: one\n", ErrInvalidKustomization, []string{"kustomize package archive: p/kustomization.yaml", `"one" is not a semantic version`}, false},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			data, err := (&kpkg.Package{Name: "p", Version: "1.0.0", Files: map[string]string{
+				"kustomization.yaml": c.kustomization,
+				"a.yaml":             "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n",
+			}}).Archive()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := kpkg.LoadArchive(data); (err == nil) != c.artifactOK {
+				t.Errorf("kpkg.LoadArchive: %v", err)
+			}
+			p, err := Packages{}.LoadArchive(data)
+			if p != nil {
+				t.Error("a package returned with an error")
+			}
+			wantError(t, err, c.target, c.parts...)
+		})
+	}
+	data, err := (&kpkg.Package{Name: "p", Version: "1.0.0", Files: map[string]string{"kustomization.yaml": "resources: []\n"}}).Archive()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p, err := LoadArchive(data); err != nil || p.Name != "p" || p.Version != "0.0.0" {
+		t.Errorf("good archive: %+v, %v", p, err)
 	}
 }

@@ -49,7 +49,8 @@ type PostRenderer interface {
 	Run(ctx context.Context, manifests []engine.Manifest, hooks []*engine.Hook) ([]engine.Manifest, []*engine.Hook, error)
 }
 
-// Package is a kustomize package (*postrender.Package) rendered instead of a chart.
+// Package is a kustomize package rendered instead of a chart (postrender.Package,
+// which wraps a *kpkg.Package).
 type Package interface {
 	Render(namespace string) ([]engine.Manifest, []*engine.Hook, error)
 }

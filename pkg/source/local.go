@@ -20,6 +20,17 @@ type LocalGetter struct {
 	// NoDigest skips computing Fetched.Digest (rendering needs no digest; a release
 	// record does). It saves reading every file of a directory a second time.
 	NoDigest bool
+	// Packages loads kustomize packages (pkg/postrender's Packages, which also
+	// checks them with kustomize); nil checks only the artifact (kpkg.LoadDir and
+	// kpkg.LoadArchive), leaving the kustomization to be checked at render.
+	Packages PackageLoader
+}
+
+// PackageLoader reads a kustomize package from a directory or from an archive.
+// Injected so that this package does not link the kustomize engine.
+type PackageLoader interface {
+	LoadDir(dir string) (*kpkg.Package, error)
+	LoadArchive(data []byte) (*kpkg.Package, error)
 }
 
 // Get loads the chart at ref.Path. The digest is the archive's sha256, or for a
@@ -55,18 +66,21 @@ func (g LocalGetter) Get(_ context.Context, ref Ref) (*Fetched, error) {
 	return f, nil
 }
 
-// getPackage loads the kustomize package at ref.Path, a directory or an archive.
-// Its kustomization is checked when it is built (pkg/postrender), as a chart's
-// templates are when it is rendered.
+// getPackage loads the kustomize package at ref.Path, a directory or an archive,
+// with g.Packages.
 func (g LocalGetter) getPackage(ref Ref) (*Fetched, error) {
 	abs, err := filepath.Abs(ref.Path)
 	if err != nil {
 		return nil, err
 	}
+	loadDir, loadArchive := kpkg.LoadDir, kpkg.LoadArchive
+	if g.Packages != nil {
+		loadDir, loadArchive = g.Packages.LoadDir, g.Packages.LoadArchive
+	}
 	var p *kpkg.Package
 	archive := ""
 	if fi, err := os.Stat(ref.Path); err == nil && fi.IsDir() {
-		p, err = kpkg.LoadDir(ref.Path)
+		p, err = loadDir(ref.Path)
 		if err != nil {
 			return nil, err
 		}
@@ -75,7 +89,7 @@ func (g LocalGetter) getPackage(ref Ref) (*Fetched, error) {
 		if err != nil {
 			return nil, err
 		}
-		if p, err = kpkg.LoadArchive(data); err != nil {
+		if p, err = loadArchive(data); err != nil {
 			return nil, fmt.Errorf("%s: %w", ref.Path, err)
 		}
 		archive = abs

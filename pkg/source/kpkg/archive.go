@@ -61,7 +61,7 @@ func (p *Package) Archive() ([]byte, error) {
 // no two entries may have the same name; the files are held to MaxFiles,
 // MaxFileSize and MaxTotalSize. The files are checked as New checks them.
 func LoadArchive(data []byte) (*Package, error) {
-	files, top, err := readArchive(data)
+	files, top, err := ReadArchive(data)
 	if err != nil {
 		return nil, fmt.Errorf("kustomize package archive: %w", err)
 	}
@@ -75,7 +75,7 @@ func LoadArchive(data []byte) (*Package, error) {
 // IsPackageArchive reports whether data is a kustomize package's Archive (a valid
 // one, with a kustomization at its root and no Chart.yaml).
 func IsPackageArchive(data []byte) bool {
-	files, _, err := readArchive(data)
+	files, _, err := ReadArchive(data)
 	if err != nil {
 		return false
 	}
@@ -85,7 +85,10 @@ func IsPackageArchive(data []byte) bool {
 	return len(RootKustomizations(files)) > 0
 }
 
-func readArchive(data []byte) (map[string]string, string, error) {
+// ReadArchive reads the files of an Archive with LoadArchive's rules for entries
+// and limits, keyed by slash paths below the top-level directory, which it also
+// returns. It does not check that the files make a package (New does).
+func ReadArchive(data []byte) (map[string]string, string, error) {
 	zr, err := gzip.NewReader(bytes.NewReader(data))
 	if err != nil {
 		return nil, "", fmt.Errorf("%w: %w", ErrInvalidArchive, err)

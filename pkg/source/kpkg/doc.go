@@ -8,7 +8,10 @@
 // pkg/postrender builds packages with kustomize and checks them when it loads or
 // renders one. It imports neither kustomize nor client-go, so that sources
 // (pkg/source/oci, pkg/source/git) fetch packages without linking the kustomize
-// engine.
+// engine. They check a package fully through an injected loader (the Packages
+// field of source.LocalGetter, oci.Options and git.Options), which pkg/postrender
+// provides; without one, the first two check only the artifact and Git refuses
+// packages.
 //
 // # Limits
 //

@@ -93,9 +93,8 @@ func RootKustomizations(files map[string]string) []string {
 }
 
 // LoadDir reads the package in dir with ReadDir's rules and checks it as New
-// does; its name defaults to the directory's base name. The kustomization itself
-// is checked when the package is built (pkg/postrender.LoadPackage checks it
-// now).
+// does; its name defaults to the directory's base name. What the kustomization
+// does is not checked here: pkg/postrender.LoadPackage checks that too.
 func LoadDir(dir string) (*Package, error) {
 	files, err := ReadDir(dir)
 	if err != nil {

@@ -12,6 +12,7 @@ import (
 	"oras.land/oras-go/v2/registry/remote/retry"
 
 	"github.com/hoist-dev/hoist/pkg/source"
+	"github.com/hoist-dev/hoist/pkg/source/kpkg"
 )
 
 // Options configure a Client. The zero value talks HTTPS with the system's CAs, takes
@@ -45,6 +46,17 @@ type Options struct {
 	// CacheDir is the content-addressed cache of pulled manifests and blobs;
 	// default DefaultCacheDir().
 	CacheDir string
+
+	// Packages loads the kustomize package archives the Client pulls and pushes
+	// (pkg/postrender's Packages, which also checks them with kustomize); nil
+	// checks only the artifact (kpkg.LoadArchive).
+	Packages PackageLoader
+}
+
+// PackageLoader reads a kustomize package from its archive. Injected so that this
+// package does not link the kustomize engine.
+type PackageLoader interface {
+	LoadArchive(data []byte) (*kpkg.Package, error)
 }
 
 // Client pulls and pushes Helm charts. It is safe for concurrent use. It implements
@@ -102,6 +114,14 @@ func New(opts Options) (*Client, error) {
 	}
 	c.auth.SetUserAgent(opts.UserAgent)
 	return c, nil
+}
+
+// loadPackage reads a kustomize package archive with Options.Packages.
+func (c *Client) loadPackage(data []byte) (*kpkg.Package, error) {
+	if c.opts.Packages != nil {
+		return c.opts.Packages.LoadArchive(data)
+	}
+	return kpkg.LoadArchive(data)
 }
 
 // Cache returns the client's blob cache.

@@ -32,7 +32,9 @@
 // (kpkg.Package.Archive), pushed as given and pulled back byte for byte. Name
 // and version come from the kustomization (metadata.name, the annotation
 // hoist.dev/version); the version must be SemVer 2 and is the tag, '+' stored as
-// '_' as for charts. Packages carry no provenance file. Client.Push recognises a
+// '_' as for charts. Packages carry no provenance file. Push and pull read the
+// archive with Options.Packages, so that a client given pkg/postrender's refuses
+// a package whose kustomization kustomize refuses. Client.Push recognises a
 // package archive with kpkg.IsPackageArchive; Client.Get returns it as
 // source.Fetched with Package set; Client.Pull writes it as <name>-<version>.tgz or
 // expands it (without Helm's byte-order-mark stripping). A manifest whose config

@@ -29,9 +29,10 @@ const (
 // (kpkg.ConfigMediaType, also the manifest's artifactType), one layer the
 // archive as given (kpkg.ContentMediaType), and the annotations
 // org.opencontainers.image.title (name), .version and .created (RFC 3339, UTC).
-// The same archive and created time give the same manifest digest.
-func packPackage(archive []byte, created time.Time) (*packed, error) {
-	pkg, err := kpkg.LoadArchive(archive)
+// The same archive and created time give the same manifest digest. load reads
+// and checks the archive (Client.loadPackage).
+func packPackage(archive []byte, created time.Time, load func([]byte) (*kpkg.Package, error)) (*packed, error) {
+	pkg, err := load(archive)
 	if err != nil {
 		return nil, newError(ErrNotChart, err, "%v", err)
 	}

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -52,7 +53,7 @@ func packageArchive(t testing.TB, name, version string) []byte {
 // same digest for the same archive and time.
 func TestPackPackageLayout(t *testing.T) {
 	archive := packageArchive(t, "shop", "1.4.2+build.7")
-	p, err := packPackage(archive, created)
+	p, err := packPackage(archive, created, kpkg.LoadArchive)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -101,7 +102,7 @@ func TestPackPackageLayout(t *testing.T) {
 		t.Errorf("parsed %+v", cm)
 	}
 	// Reproducible: the same instant in another zone, and the archive rebuilt.
-	again, err := packPackage(packageArchive(t, "shop", "1.4.2+build.7"), created.UTC())
+	again, err := packPackage(packageArchive(t, "shop", "1.4.2+build.7"), created.UTC(), kpkg.LoadArchive)
 	if err != nil || again.manifest.Digest != p.manifest.Digest {
 		t.Errorf("packPackage is not reproducible: %s vs %s (%v)", again.manifest.Digest, p.manifest.Digest, err)
 	}
@@ -115,7 +116,7 @@ func TestPackPackageRefuses(t *testing.T) {
 		{"loose version", "shop", "v1.2.3", `version "v1.2.3" is not a SemVer 2 version`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			_, err := packPackage(packageArchive(t, tc.archiveName, tc.version), created)
+			_, err := packPackage(packageArchive(t, tc.archiveName, tc.version), created, kpkg.LoadArchive)
 			if !errors.Is(err, ErrNotChart) || !strings.Contains(err.Error(), tc.want) {
 				t.Errorf("%v; want %q", err, tc.want)
 			}
@@ -274,6 +275,56 @@ func TestPushPackageRefuses(t *testing.T) {
 	}
 	if n := len(reg.blobs); n != 0 {
 		t.Errorf("%d blobs uploaded by refused pushes", n)
+	}
+}
+
+// TestPackagesChecked: a client given postrender's Packages (Options.Packages)
+// refuses, at push and at pull, a package whose kustomization only kustomize
+// refuses, naming the file; one without checks only the artifact.
+func TestPackagesChecked(t *testing.T) {
+	reg := newFakeRegistry(t)
+	host := reg.serve()
+	ctx := context.Background()
+	plain := newTestClient(t, nil)
+	checked := newTestClient(t, func(o *Options) { o.Packages = postrender.Packages{} })
+	files := packageFiles("shop", "1.0.0")
+	files["kustomization.yaml"] += "resourcez: []\n"
+	bad, err := (&kpkg.Package{Name: "shop", Version: "1.0.0", Files: files}).Archive()
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "shop-1.0.0.tgz")
+	mustWrite(t, path, bad)
+	tgt := target(t, "oci://"+host+"/org")
+
+	_, err = checked.PushFile(ctx, path, tgt)
+	want := "pushing " + path + ": kustomize package archive: shop/kustomization.yaml: invalid kustomization: "
+	if !errors.Is(err, ErrNotChart) || !strings.HasPrefix(fmt.Sprint(err), want) || !strings.Contains(fmt.Sprint(err), `unknown field "resourcez"`) {
+		t.Errorf("checked push: %v; want %q…", err, want)
+	}
+	if n := len(reg.blobs); n != 0 {
+		t.Errorf("%d blobs uploaded by a refused push", n)
+	}
+
+	pushed, err := plain.PushFile(ctx, path, tgt)
+	if err != nil {
+		t.Fatalf("push without a loader: %v", err)
+	}
+	ref := ociRef(t, "oci://"+host+"/org/shop", "1.0.0")
+	dest := t.TempDir()
+	_, pullErr := checked.Pull(ctx, ref, PullOptions{DestDir: dest})
+	_, getErr := checked.Get(ctx, ref)
+	want = "kustomize package layer " + pushed.ChartDigest + ": kustomize package archive: shop/kustomization.yaml: invalid kustomization: "
+	for name, err := range map[string]error{"pull": pullErr, "get": getErr} {
+		if !errors.Is(err, ErrNotChart) || !strings.Contains(fmt.Sprint(err), want) || !strings.Contains(fmt.Sprint(err), `unknown field "resourcez"`) {
+			t.Errorf("checked %s: %v; want %q…", name, err, want)
+		}
+	}
+	if entries, _ := os.ReadDir(dest); len(entries) != 0 {
+		t.Errorf("a refused pull left %v", entries)
+	}
+	if f, err := plain.Get(ctx, ref); err != nil || f.Package == nil {
+		t.Errorf("get without a loader: %+v, %v", f, err)
 	}
 }
 

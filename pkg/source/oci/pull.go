@@ -69,7 +69,7 @@ func (c *Client) pull(ctx context.Context, ref source.Ref, withProv bool) (*pull
 		p.cached = p.cached && fromCache
 	}
 	if cm.kind == KindPackage {
-		p.pkg, err = kpkg.LoadArchive(p.archive)
+		p.pkg, err = c.loadPackage(p.archive)
 		if err != nil {
 			return nil, newError(ErrNotChart, err, "kustomize package layer %s: %v", cm.chart.Digest, err)
 		}

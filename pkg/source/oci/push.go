@@ -141,7 +141,7 @@ func (c *Client) Push(ctx context.Context, req PushRequest) (*PushResult, error)
 		if req.Prov != nil {
 			return nil, errors.New("a provenance file was given with a kustomize package archive: only charts are signed; push the package without it")
 		}
-		p, err = packPackage(req.Archive, req.Created)
+		p, err = packPackage(req.Archive, req.Created, c.loadPackage)
 	} else {
 		p, err = pack(req.Archive, req.Prov, req.Created)
 	}
