@@ -1,10 +1,8 @@
 package action
 
 import (
-	"bytes"
 	"context"
 	"errors"
-	"log/slog"
 	"strings"
 	"testing"
 	"time"
@@ -12,45 +10,11 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
-	"github.com/hoist-dev/hoist/pkg/kube"
 	"github.com/hoist-dev/hoist/pkg/release"
 	"github.com/hoist-dev/hoist/pkg/release/storage"
-	"github.com/hoist-dev/hoist/pkg/source"
-	"github.com/hoist-dev/hoist/pkg/testenv"
 )
 
 const lifecycleChart = "../../testdata/charts/lifecycle"
-
-func e2eConfig(t *testing.T) (*Configuration, string) {
-	t.Helper()
-	env := testenv.Require(t)
-	ns := env.Namespace(t)
-	rc, err := env.RESTConfig()
-	if err != nil {
-		t.Fatal(err)
-	}
-	clients, err := kube.NewClients(rc)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var log bytes.Buffer
-	cfg := NewConfiguration(clients, "e2e-"+t.Name(), slog.New(slog.NewTextHandler(&log, nil)))
-	t.Cleanup(func() {
-		if t.Failed() {
-			t.Logf("operation log:\n%s", log.String())
-		}
-	})
-	return cfg, ns
-}
-
-func fetchLocal(t *testing.T, path string) *source.Fetched {
-	t.Helper()
-	f, err := source.LocalGetter{}.Get(context.Background(), source.Ref{Kind: source.Local, Path: path})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return f
-}
 
 // TestE2EReleaseLifecycle installs, upgrades, rolls back and uninstalls a release on
 // the real cluster, checking records, objects, hooks and pruning at each step.
@@ -221,16 +185,4 @@ func statuses(h []*release.Release) []string {
 		out = append(out, string(r.Status))
 	}
 	return out
-}
-
-// clientsOf are the clients a Configuration made by NewConfiguration works with.
-func clientsOf(cfg *Configuration) *kube.Clients { return cfg.Hooks.(*KubeHooks).Clients }
-
-// releaseTest runs ReleaseTest and returns the tested revision.
-func releaseTest(ctx context.Context, cfg *Configuration, ns, name string, timeout time.Duration) (*release.Release, error) {
-	res, err := ReleaseTest{Config: cfg}.Run(ctx, ReleaseTestOptions{Name: name, Namespace: ns, Timeout: timeout})
-	if res == nil {
-		return nil, err
-	}
-	return res.Release, err
 }
