@@ -5,6 +5,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"strings"
 	"testing"
 
@@ -214,5 +215,19 @@ func TestNamespace(t *testing.T) {
 				t.Errorf("got %q, %v; want %q, %v", got, known, tc.want, tc.known)
 			}
 		})
+	}
+}
+
+// This test binary links internal/startup but is not hoist: it renders with the
+// collector on, as Go starts every program.
+func TestCollectorOn(t *testing.T) {
+	noKubeconfig(t)
+	if _, ok := runFast(t, "", "template", "web", chartDirPath); !ok {
+		t.Fatal("the fast path declined")
+	}
+	got := debug.SetGCPercent(-1)
+	debug.SetGCPercent(got)
+	if got == -1 && os.Getenv("GOGC") != "off" {
+		t.Fatal("the collector is off in the fast path's test binary")
 	}
 }

@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# check-startup-imports.sh: only hoist's command links internal/startup (and the template
+# fast path and huge-page advice that come with it); the controller and every other
+# program keep Go's start-up defaults. make verify runs it.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+mod=github.com/hoist-dev/hoist
+status=0
+# Who imports them directly (test files aside: test binaries are never hoist's command).
+while read -r pkg imports; do
+	for imp in $imports; do
+		case "$imp:$pkg" in
+		"$mod/internal/startup:$mod/cmd/hoist" | "$mod/internal/startup:$mod/internal/fastpath") ;;
+		"$mod/internal/fastpath:$mod/cmd/hoist" | "$mod/internal/startup/thp:$mod/cmd/hoist") ;;
+		"$mod/internal/startup:"* | "$mod/internal/fastpath:"* | "$mod/internal/startup/thp:"*)
+			echo "check-startup-imports: $pkg imports $imp (only cmd/hoist may)"
+			status=1
+			;;
+		esac
+	done
+done < <(go list -f '{{.ImportPath}} {{join .Imports " "}}' ./...)
+# And no other program links them, however indirectly.
+for main in $(go list -f '{{if eq .Name "main"}}{{.ImportPath}}{{end}}' ./...); do
+	[ "$main" = "$mod/cmd/hoist" ] && continue
+	if go list -deps "$main" | grep -qx -e "$mod/internal/startup" -e "$mod/internal/startup/thp" -e "$mod/internal/fastpath"; then
+		echo "check-startup-imports: $main links internal/startup (only cmd/hoist may)"
+		status=1
+	fi
+done
+[ "$status" = 0 ] && echo "check-startup-imports: only cmd/hoist links internal/startup"
+exit "$status"
