@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
-# check-startup-imports.sh: only hoist's command links internal/startup (and the template
-# fast path and huge-page advice that come with it); the controller and every other
-# program keep Go's start-up defaults. make verify runs it.
+# check-imports.sh: import rules the linter's depguard (direct imports only) cannot
+# express; make verify runs it.
+#   - Only hoist's command links internal/startup (and the template fast path and
+#     huge-page advice that come with it): the controller and every other program keep
+#     Go's start-up defaults.
+#   - pkg/kube, which the controller will use, links no flag code (pflag, cli-runtime).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 mod=github.com/hoist-dev/hoist
@@ -13,7 +16,7 @@ while read -r pkg imports; do
 		"$mod/internal/startup:$mod/cmd/hoist" | "$mod/internal/startup:$mod/internal/fastpath") ;;
 		"$mod/internal/fastpath:$mod/cmd/hoist" | "$mod/internal/startup/thp:$mod/cmd/hoist") ;;
 		"$mod/internal/startup:"* | "$mod/internal/fastpath:"* | "$mod/internal/startup/thp:"*)
-			echo "check-startup-imports: $pkg imports $imp (only cmd/hoist may)"
+			echo "check-imports: $pkg imports $imp (only cmd/hoist may)"
 			status=1
 			;;
 		esac
@@ -23,9 +26,13 @@ done < <(go list -f '{{.ImportPath}} {{join .Imports " "}}' ./...)
 for main in $(go list -f '{{if eq .Name "main"}}{{.ImportPath}}{{end}}' ./...); do
 	[ "$main" = "$mod/cmd/hoist" ] && continue
 	if go list -deps "$main" | grep -qx -e "$mod/internal/startup" -e "$mod/internal/startup/thp" -e "$mod/internal/fastpath"; then
-		echo "check-startup-imports: $main links internal/startup (only cmd/hoist may)"
+		echo "check-imports: $main links internal/startup (only cmd/hoist may)"
 		status=1
 	fi
 done
-[ "$status" = 0 ] && echo "check-startup-imports: only cmd/hoist links internal/startup"
+if deps=$(go list -deps ./pkg/kube | grep -E 'spf13/pflag|k8s.io/cli-runtime'); then
+	echo "check-imports: pkg/kube links flag code: $deps"
+	status=1
+fi
+[ "$status" = 0 ] && echo "check-imports: only cmd/hoist links internal/startup; pkg/kube links no pflag or cli-runtime"
 exit "$status"
