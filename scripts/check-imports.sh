@@ -5,6 +5,8 @@
 #     huge-page advice that come with it): the controller and every other program keep
 #     Go's start-up defaults.
 #   - pkg/kube, which the controller will use, links no flag code (pflag, cli-runtime).
+#   - The render side links no Kubernetes, kustomize, OCI or Git client, however
+#     indirectly (depguard in .golangci.yml checks its direct imports).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 mod=github.com/hoist-dev/hoist
@@ -30,9 +32,15 @@ for main in $(go list -f '{{if eq .Name "main"}}{{.ImportPath}}{{end}}' ./...); 
 		status=1
 	fi
 done
+render=(./pkg/chart ./pkg/chart/provenance ./pkg/values/... ./pkg/engine/... ./pkg/render/... ./pkg/cli/chartcmd/... ./internal/fastpath/...)
+if deps=$(go list -deps "${render[@]}" | grep -E '^(k8s\.io/|sigs\.k8s\.io/kustomize|oras\.land/|github\.com/go-git/)'); then
+	echo "check-imports: the render side links:"
+	echo "$deps"
+	status=1
+fi
 if deps=$(go list -deps ./pkg/kube | grep -E 'spf13/pflag|k8s.io/cli-runtime'); then
 	echo "check-imports: pkg/kube links flag code: $deps"
 	status=1
 fi
-[ "$status" = 0 ] && echo "check-imports: only cmd/hoist links internal/startup; pkg/kube links no pflag or cli-runtime"
+[ "$status" = 0 ] && echo "check-imports: only cmd/hoist links internal/startup; pkg/kube links no pflag or cli-runtime; the render side no k8s.io, kustomize, oras or go-git"
 exit "$status"
