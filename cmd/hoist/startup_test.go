@@ -5,6 +5,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime/debug"
 	"strconv"
 	"strings"
 	"sync"
@@ -177,5 +178,15 @@ func TestPremapSwitch(t *testing.T) {
 		if got := n >= 16<<20; got != tc.premap {
 			t.Errorf("env %q: internal/startup's init allocated %d bytes; premapped %v, want %v", tc.env, n, got, tc.premap)
 		}
+	}
+}
+
+// This test binary links main's imports, internal/startup among them, but is not
+// hoist's command: the collector stays on.
+func TestTestBinaryKeepsCollector(t *testing.T) {
+	got := debug.SetGCPercent(-1)
+	debug.SetGCPercent(got)
+	if got == -1 && os.Getenv("GOGC") != "off" {
+		t.Fatal("the collector is off in cmd/hoist's test binary")
 	}
 }

@@ -1,6 +1,7 @@
 // Package startup makes the start of the hoist command cheaper. It acts only in
-// hoist's own binary (its build information names cmd/hoist as the main package): a
-// test binary, the controller or any other program linking it keeps Go's defaults.
+// hoist's own binary (its build information names cmd/hoist as the main package, and
+// it is not a test binary): a test binary, cmd/hoist's included, the controller or
+// any other program linking it keeps Go's defaults.
 // There, its init runs early (it imports only the standard library, and Go
 // initialises a package as soon as its imports are and no package with a smaller
 // import path is ready, so before the k8s.io, oras and kustomize packages' schemes)
