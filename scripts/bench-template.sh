@@ -3,7 +3,9 @@
 # (built by scripts/build-tools.sh helm into the tools cache), in one run, and prints
 # total wall time, the ratio, and the peak RSS of both on the largest case. hoist runs
 # twice per round, with the huge-page premap (the default) and without it
-# (HOIST_NO_PREMAP=1, see internal/startup), so every run shows what the premap gains.
+# (HOIST_NO_PREMAP=1, see internal/startup), so every run shows what the premap gains:
+# it trades page faults for zeroing whole 2 MB pages, which pays on a quiet virtual
+# machine and can cost on one whose memory bandwidth other processes are using.
 #
 #   scripts/bench-template.sh [ROUNDS]      (default 3 rounds; needs ../shared/conformance)
 set -euo pipefail
