@@ -16,7 +16,7 @@ const (
 
 // probe is a heap object whose address names the heap's first arena. Storing it in a
 // package variable makes it escape: a local new([64]byte) whose address only reaches
-// Advise is put on the goroutine's stack, which says nothing about the heap.
+// advise is put on the goroutine's stack, which says nothing about the heap.
 var probe *[64]byte
 
 func init() {
