@@ -89,7 +89,9 @@ lint: $(GOLANGCI_LINT) ## go vet and golangci-lint
 	$(GOLANGCI_LINT) run ./...
 
 .PHONY: verify
-verify: lint ## check formatting, go.mod tidiness and lint (what CI checks besides tests)
+verify: lint ## check formatting, go.mod tidiness, lint, import rules and third_party/jsonschema (what CI checks besides tests)
+	@scripts/jsonschema-patches.sh --check
+	@scripts/check-imports.sh
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 	@cp go.mod /tmp/hoist-go.mod.bak && cp go.sum /tmp/hoist-go.sum.bak && $(GO) mod tidy && \
 	  if ! git diff --quiet -- go.mod go.sum; then echo "go.mod/go.sum not tidy"; cp /tmp/hoist-go.mod.bak go.mod; cp /tmp/hoist-go.sum.bak go.sum; exit 1; fi

@@ -107,7 +107,5 @@ require (
 	sigs.k8s.io/randfill v1.0.0 // indirect
 )
 
+// Upstream plus the patches in third_party/jsonschema/patches (see HOIST.md there).
 replace github.com/santhosh-tekuri/jsonschema/v6 => ./third_party/jsonschema
-
-// Compiles its regular expressions on first use instead of in init (HOIST.md there).
-replace github.com/Masterminds/semver/v3 => ./third_party/semver

@@ -10,6 +10,9 @@ import (
 
 	"github.com/hoist-dev/hoist/internal/sigctx"
 	"github.com/hoist-dev/hoist/internal/startup"
+	// Its init asks for huge pages on the heap before the other packages allocate;
+	// linking it is the opt-in, so only this binary does (see its documentation).
+	_ "github.com/hoist-dev/hoist/internal/startup/thp"
 	"github.com/hoist-dev/hoist/pkg/cli"
 )
 

@@ -8,9 +8,10 @@
 // typical machine), and far more than rendering a small chart. Go initialises
 // packages in dependency order and otherwise in the order of their import paths, so
 // this package, which imports only the chart engine and the template command
-// (pkg/cli/chartcmd), runs its init before k8s.io/api and client-go have been
-// initialised. The command it runs is the very one pkg/cli builds: same flags, same
-// code, same output and messages.
+// (pkg/cli/chartcmd), runs its init before k8s.io/api and client-go's clients have
+// been initialised (a few small leaves of those modules come first: see
+// cmd/hoist/startup_test.go). The command it runs is the very one pkg/cli builds:
+// same flags (chartcmd.GlobalFlags), same code, same output and messages.
 //
 // It takes the command only when it can run it exactly as the full command line
 // would; otherwise it returns without having read or written anything and hoist

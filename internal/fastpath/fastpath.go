@@ -10,7 +10,6 @@ import (
 	"strings"
 
 	"github.com/spf13/cobra"
-	"github.com/spf13/pflag"
 
 	"github.com/hoist-dev/hoist/internal/sigctx"
 	"github.com/hoist-dev/hoist/internal/startup"
@@ -63,8 +62,8 @@ func Run(ctx context.Context, deps chartcmd.Deps, getenv func(string) string) (c
 	root.SetOut(deps.Out)
 	root.SetErr(deps.Err)
 	root.CompletionOptions.DisableDefaultCmd = true
-	var g globalFlags
-	g.register(root.PersistentFlags())
+	var g chartcmd.GlobalFlags
+	g.Register(root.PersistentFlags())
 	started := false
 	namespace := ""
 	root.AddCommand(chartcmd.NewTemplateCmd(deps, chartcmd.TemplateEnv{
@@ -78,7 +77,7 @@ func Run(ctx context.Context, deps chartcmd.Deps, getenv func(string) string) (c
 			if pr.Set() || cf.Version != "" || !chartDir(ref) {
 				return errDecline
 			}
-			ns, known := g.resolveNamespace(getenv)
+			ns, known := resolveNamespace(&g, getenv)
 			if !known {
 				return errDecline
 			}
@@ -114,65 +113,35 @@ func chartDir(ref string) bool {
 	return err == nil && fi.Mode().IsRegular()
 }
 
-// globalFlags are the root command's persistent flags (pkg/cli's settings and
-// pkg/kube's connection flags), under the same names and types, so that a command
-// line that parses there parses here. A flag only the full command line knows makes
-// the parse fail, and the command go to it.
-type globalFlags struct {
-	namespace   string
-	kubeconfig  string
-	kubeContext string
-	unused      struct {
-		s  string
-		b  bool
-		ss []string
-	}
-}
-
-func (g *globalFlags) register(f *pflag.FlagSet) {
-	f.StringVarP(&g.namespace, "namespace", "n", "", "")
-	f.StringVar(&g.kubeconfig, "kubeconfig", "", "")
-	f.StringVar(&g.kubeContext, "kube-context", "", "")
-	for _, name := range []string{"kube-token", "kube-apiserver", "kube-ca-file", "kube-tls-server-name", "kube-as-user", "as", "request-timeout"} {
-		f.StringVar(&g.unused.s, name, "", "")
-	}
-	f.BoolVar(&g.unused.b, "kube-insecure-skip-tls-verify", false, "")
-	f.StringArrayVar(&g.unused.ss, "kube-as-group", nil, "")
-	f.StringArrayVar(&g.unused.ss, "as-group", nil, "")
-}
-
 // resolveNamespace is the namespace the full command line would use, when the fast path
-// knows it without reading a kubeconfig: -n, else $HOIST_NAMESPACE, else "default"
-// when there is no kubeconfig and no in-cluster configuration.
-func (g *globalFlags) resolveNamespace(getenv func(string) string) (string, bool) {
-	if g.namespace != "" {
-		return g.namespace, true
-	}
-	if ns := getenv("HOIST_NAMESPACE"); ns != "" {
-		return ns, true
-	}
-	if g.kubeconfig != "" || getenv("KUBERNETES_SERVICE_HOST") != "" {
-		return "", false
-	}
-	if list := getenv("KUBECONFIG"); list != "" {
-		for _, p := range filepath.SplitList(list) {
-			if p != "" && !emptyOrMissing(p) {
+// knows it without reading a kubeconfig: by the full command line's rule
+// (chartcmd.GlobalFlags.ResolveNamespace), with "default" for the kubeconfig's when
+// there is no kubeconfig and no in-cluster configuration.
+func resolveNamespace(g *chartcmd.GlobalFlags, getenv func(string) string) (string, bool) {
+	return g.ResolveNamespace(getenv, func() (string, bool) {
+		if g.Conn.KubeConfig != "" || getenv("KUBERNETES_SERVICE_HOST") != "" {
+			return "", false
+		}
+		if list := getenv("KUBECONFIG"); list != "" {
+			for _, p := range filepath.SplitList(list) {
+				if p != "" && !emptyOrMissing(p) {
+					return "", false
+				}
+			}
+			return "default", true
+		}
+		home := getenv("HOME")
+		if home == "" {
+			return "", false
+		}
+		// ~/.kube/.kubeconfig is the old name client-go still migrates from.
+		for _, p := range []string{filepath.Join(home, ".kube", "config"), filepath.Join(home, ".kube", ".kubeconfig")} {
+			if !emptyOrMissing(p) {
 				return "", false
 			}
 		}
 		return "default", true
-	}
-	home := getenv("HOME")
-	if home == "" {
-		return "", false
-	}
-	// ~/.kube/.kubeconfig is the old name client-go still migrates from.
-	for _, p := range []string{filepath.Join(home, ".kube", "config"), filepath.Join(home, ".kube", ".kubeconfig")} {
-		if !emptyOrMissing(p) {
-			return "", false
-		}
-	}
-	return "default", true
+	})
 }
 
 // emptyOrMissing reports whether the file p does not exist or has nothing in it

@@ -3,10 +3,15 @@ package fastpath
 import (
 	"bytes"
 	"context"
+	"io"
 	"os"
 	"path/filepath"
+	"runtime/debug"
+	"slices"
 	"strings"
 	"testing"
+
+	"github.com/spf13/pflag"
 
 	"github.com/hoist-dev/hoist/pkg/cli"
 	"github.com/hoist-dev/hoist/pkg/cli/chartcmd"
@@ -208,11 +213,44 @@ func TestNamespace(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			g := globalFlags{namespace: tc.flag}
-			got, known := g.resolveNamespace(func(k string) string { return tc.env[k] })
+			g := chartcmd.GlobalFlags{Namespace: tc.flag}
+			got, known := resolveNamespace(&g, func(k string) string { return tc.env[k] })
 			if got != tc.want || known != tc.known {
 				t.Errorf("got %q, %v; want %q, %v", got, known, tc.want, tc.known)
 			}
 		})
+	}
+}
+
+// This test binary links internal/startup but is not hoist: it renders with the
+// collector on, as Go starts every program.
+func TestCollectorOn(t *testing.T) {
+	noKubeconfig(t)
+	if _, ok := runFast(t, "", "template", "web", chartDirPath); !ok {
+		t.Fatal("the fast path declined")
+	}
+	got := debug.SetGCPercent(-1)
+	debug.SetGCPercent(got)
+	if got == -1 && os.Getenv("GOGC") != "off" {
+		t.Fatal("the collector is off in the fast path's test binary")
+	}
+}
+
+// The fast path's global flags are the full command line's: one definition
+// (chartcmd.GlobalFlags), and no persistent flag added beside it in pkg/cli.
+func TestSameGlobalFlags(t *testing.T) {
+	describe := func(f *pflag.FlagSet) []string {
+		var out []string
+		f.VisitAll(func(fl *pflag.Flag) {
+			out = append(out, fl.Name+" -"+fl.Shorthand+" "+fl.Value.Type()+" "+fl.DefValue)
+		})
+		return out
+	}
+	var g chartcmd.GlobalFlags
+	fast := pflag.NewFlagSet("hoist", pflag.ContinueOnError)
+	g.Register(fast)
+	full := cli.NewRoot(cli.Deps{In: strings.NewReader(""), Out: io.Discard, Err: io.Discard}).PersistentFlags()
+	if a, b := describe(fast), describe(full); !slices.Equal(a, b) {
+		t.Errorf("fast path's global flags:\n%s\nfull command line's:\n%s", strings.Join(a, "\n"), strings.Join(b, "\n"))
 	}
 }

@@ -4,19 +4,27 @@ package startup
 
 import (
 	"runtime"
+	"syscall"
 	"unsafe"
-
-	"github.com/hoist-dev/hoist/internal/startup/thp"
 )
 
-// premapBytes is what the heap is made to map up front (see the package
-// documentation).
-const premapBytes = 16 << 20
+const (
+	// premapBytes is what the heap is made to map up front (see the package
+	// documentation).
+	premapBytes = 16 << 20
+	// arenaBytes is the size of a Go heap arena on 64-bit Linux.
+	arenaBytes = 64 << 20
+	// madvHugepage is MADV_HUGEPAGE.
+	madvHugepage = 14
+)
 
 // hugePages makes the heap map premapBytes more, with a block it leaves untouched,
-// then advises transparent huge pages for what it has mapped.
+// then advises transparent huge pages for the arena holding it. internal/startup/thp
+// advised the arena earlier, but on the part then mapped only: the runtime maps more
+// of it as new mappings, which do not inherit the advice.
 func hugePages() {
 	block := make([]byte, premapBytes)
-	thp.Advise(unsafe.Pointer(unsafe.SliceData(block)))
+	base := uintptr(unsafe.Pointer(unsafe.SliceData(block))) &^ (arenaBytes - 1)
+	_, _, _ = syscall.Syscall(syscall.SYS_MADVISE, base, arenaBytes, madvHugepage)
 	runtime.KeepAlive(block)
 }

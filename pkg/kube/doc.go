@@ -1,5 +1,5 @@
-// Package kube wires Kubernetes clients from kubectl-style connection flags
-// (k8s.io/cli-runtime): kubeconfig, context, namespace, impersonation, token, server
-// and TLS options; it builds the REST config, typed and dynamic clients and a
-// discovery-backed REST mapper once, lazily.
+// Package kube builds the Kubernetes clients hoist works with (typed, dynamic and a
+// discovery-backed REST mapper) from a *rest.Config. It imports no flag code (pflag,
+// k8s.io/cli-runtime), so the controller can use it; the CLI's kubectl-style
+// connection flags and kubeconfig loading live in pkg/cli.
 package kube

@@ -3,7 +3,6 @@
 package thp
 
 import (
-	"runtime"
 	"syscall"
 	"unsafe"
 )
@@ -15,15 +14,27 @@ const (
 	madvHugepage = 14
 )
 
+// probe is a heap object whose address names the heap's first arena. Storing it in a
+// package variable makes it escape: a local new([64]byte) whose address only reaches
+// advise is put on the goroutine's stack, which says nothing about the heap.
+var probe *[64]byte
+
 func init() {
-	probe := new([64]byte)
-	Advise(unsafe.Pointer(probe))
-	runtime.KeepAlive(probe)
+	if v, _ := syscall.Getenv("HOIST_NO_PREMAP"); v != "" && v != "0" {
+		return
+	}
+	advise(heapAddress())
 }
 
-// Advise asks for transparent huge pages on the heap arena holding p (the parts of
+// heapAddress allocates probe and returns its address.
+func heapAddress() unsafe.Pointer {
+	probe = new([64]byte)
+	return unsafe.Pointer(probe)
+}
+
+// advise asks for transparent huge pages on the heap arena holding p (the parts of
 // it mapped so far). Errors (THP unsupported or disabled) change nothing.
-func Advise(p unsafe.Pointer) {
+func advise(p unsafe.Pointer) {
 	base := uintptr(p) &^ (arenaBytes - 1)
 	_, _, _ = syscall.Syscall(syscall.SYS_MADVISE, base, arenaBytes, madvHugepage)
 }

@@ -1,8 +1,3 @@
 //go:build !linux || !(amd64 || arm64 || ppc64le || s390x || riscv64 || loong64)
 
 package thp
-
-import "unsafe"
-
-// Advise does nothing here.
-func Advise(unsafe.Pointer) {}

@@ -1,6 +1,7 @@
 // Package chartcmd holds the parts of hoist's command line that work on charts alone
-// and import no client-go: the injected Deps, the flags shared by the commands that
-// render (values, chart reference, post-renderers) and the template command itself.
+// and import no client-go: the injected Deps, the global flags and namespace rule
+// (GlobalFlags), the flags shared by the commands that render (values, chart
+// reference, post-renderers) and the template command itself.
 //
 // pkg/cli builds the whole command tree from them. internal/fastpath builds only the
 // template command from them, and runs it before the rest of hoist (client-go's
