@@ -32,7 +32,7 @@ for main in $(go list -f '{{if eq .Name "main"}}{{.ImportPath}}{{end}}' ./...); 
 		status=1
 	fi
 done
-render=(./pkg/chart ./pkg/chart/provenance ./pkg/values/... ./pkg/engine/... ./pkg/render/... ./pkg/cli/chartcmd/... ./internal/fastpath/...)
+render=(./pkg/chart/... ./pkg/values/... ./pkg/engine/... ./pkg/render/... ./pkg/cli/chartcmd/... ./internal/fastpath/...)
 if deps=$(go list -deps "${render[@]}" | grep -E '^(k8s\.io/|sigs\.k8s\.io/kustomize|oras\.land/|github\.com/go-git/)'); then
 	echo "check-imports: the render side links:"
 	echo "$deps"
