@@ -72,12 +72,18 @@ func (a Upgrade) Run(ctx context.Context, opts UpgradeOptions) (*Result, error) 
 	if release.LastDeployed(h) == nil && latest.Status != release.StatusFailed {
 		return nil, fmt.Errorf("release %s in %s: %w", opts.Name, opts.Namespace, ErrNoDeployedRelease)
 	}
-	vals := userValues(opts, latest)
+	// As in Helm, the previous values are the last deployed revision's, not those of a
+	// failed one after it; a release whose only revisions failed has the latest's.
+	current := release.LastDeployed(h)
+	if current == nil {
+		current = latest
+	}
+	vals, config := userValues(opts, current)
 	rd, objs, crds, err := cfg.renderForCluster(ctx, opts.Chart, opts.Name, opts.Namespace, latest.Revision+1, true, vals, opts.DryRun == DryRunClient, opts.PostRenderer)
 	if err != nil {
 		return nil, err
 	}
-	r := newRecord(cfg, opts.Name, opts.Namespace, latest.Revision+1, opts.Chart, vals, rd, opts.DeployOptions)
+	r := newRecord(cfg, opts.Name, opts.Namespace, latest.Revision+1, opts.Chart, config, rd, opts.DeployOptions)
 	r.FirstDeployed = firstDeployed(h, r.FirstDeployed)
 	if opts.DryRun == DryRunClient {
 		r.SetStatus(release.StatusPendingUpgrade, "Dry run complete")
@@ -108,26 +114,30 @@ func (a Upgrade) Run(ctx context.Context, opts UpgradeOptions) (*Result, error) 
 	return res, err
 }
 
-// userValues applies Helm's rules for which user values an upgrade uses.
-func userValues(opts UpgradeOptions, latest *release.Release) map[string]any {
+// userValues applies Helm's rules for which user values an upgrade uses: those to render
+// with, and those to record as the user's (what the next upgrade reuses).
+func userValues(opts UpgradeOptions, current *release.Release) (render, record map[string]any) {
 	switch {
 	case opts.ResetValues:
-		return opts.Values
+		return opts.Values, opts.Values
 	case opts.ReuseValues:
-		// Helm reuses the old release's coalesced values (as the chart's defaults).
-		base := latest.Values
+		// Helm renders over the previous revision's coalesced values (as the chart's
+		// defaults) but records only the user's: the new values over the previous ones.
+		base := current.Values
 		if base == nil {
-			base = latest.Config
+			base = current.Config
 		}
-		return values.MergeMaps(copyMap(base), opts.Values)
+		return values.MergeMaps(copyMap(base), opts.Values), values.MergeMaps(copyMap(current.Config), opts.Values)
 	case opts.ResetThenReuseValues:
 		// The new chart's defaults, then the old user values, then the new ones.
-		return values.MergeMaps(copyMap(latest.Config), opts.Values)
+		v := values.MergeMaps(copyMap(current.Config), opts.Values)
+		return v, v
 	case len(opts.Values) == 0:
 		// Helm reuses the previous values when none are given and none are reset.
-		return copyMap(latest.Config)
+		v := copyMap(current.Config)
+		return v, v
 	}
-	return opts.Values
+	return opts.Values, opts.Values
 }
 
 func copyMap(m map[string]any) map[string]any {
