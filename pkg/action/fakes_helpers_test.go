@@ -64,11 +64,17 @@ metadata:
 // testChart builds the chart "app" of that version with values.yaml in memory.
 func testChart(t *testing.T, version, valuesYAML string) *source.Fetched {
 	t.Helper()
+	return chartWith(t, version, valuesYAML, appTemplates)
+}
+
+// chartWith builds the chart "app" with these templates in memory.
+func chartWith(t *testing.T, version, valuesYAML string, templates map[string]string) *source.Fetched {
+	t.Helper()
 	files := []*chart.File{
 		{Name: "Chart.yaml", Data: fmt.Appendf(nil, "apiVersion: v2\nname: app\nversion: %s\n", version)},
 		{Name: "values.yaml", Data: []byte(valuesYAML)},
 	}
-	for name, text := range appTemplates {
+	for name, text := range templates {
 		files = append(files, &chart.File{Name: name, Data: []byte(text)})
 	}
 	c, err := chart.LoadFiles(files)

@@ -3,11 +3,15 @@ package action_test
 import (
 	"context"
 	"slices"
+	"strings"
 	"testing"
+
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 
 	"github.com/hoist-dev/hoist/pkg/action"
 	"github.com/hoist-dev/hoist/pkg/action/actiontest"
 	"github.com/hoist-dev/hoist/pkg/apply"
+	"github.com/hoist-dev/hoist/pkg/engine"
 	"github.com/hoist-dev/hoist/pkg/release"
 )
 
@@ -69,5 +73,50 @@ func TestFakeLifecycle(t *testing.T) {
 	}
 	if got := statuses(t, e, "web"); got != "1:superseded 2:superseded 3:uninstalled" {
 		t.Fatalf("history %s", got)
+	}
+}
+
+// TestFakeClusterLookupAndCapabilities pins what templates see of the fake Cluster: its
+// capabilities and, through lookup, the objects in the fake Applier. A client dry run
+// asks the cluster nothing.
+func TestFakeClusterLookupAndCapabilities(t *testing.T) {
+	e := actiontest.NewEnv()
+	caps := engine.DefaultCapabilities()
+	kv, err := engine.ParseKubeVersion("v1.31.4")
+	if err != nil {
+		t.Fatal(err)
+	}
+	caps.KubeVersion = *kv
+	caps.APIVersions = engine.VersionSet{"v1", "example.com/v1/Widget"}
+	e.Cluster.Caps = caps
+	shared := &unstructured.Unstructured{Object: map[string]any{
+		"apiVersion": "v1", "kind": "ConfigMap",
+		"metadata": map[string]any{"name": "shared", "namespace": ns}, "data": map[string]any{"token": "t0"},
+	}}
+	e.Apply.Put(shared)
+	f := chartWith(t, "1.0.0", "", map[string]string{"templates/cm.yaml": `apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: {{ .Release.Name }}-seen
+data:
+  kube: {{ .Capabilities.KubeVersion.Version | quote }}
+  widget: {{ .Capabilities.APIVersions.Has "example.com/v1/Widget" | quote }}
+  token: {{ dig "data" "token" "none" (lookup "v1" "ConfigMap" .Release.Namespace "shared") | quote }}
+  count: {{ len (dig "items" list (lookup "v1" "ConfigMap" "" "")) | quote }}
+`})
+	check := func(manifest, want string) {
+		t.Helper()
+		if !strings.Contains(manifest, want) {
+			t.Fatalf("manifest lacks %q:\n%s", want, manifest)
+		}
+	}
+	res, err := action.Install{Config: e.Config}.Run(t.Context(), action.InstallOptions{Name: "web", Namespace: ns, Chart: f, DeployOptions: action.DeployOptions{DryRun: action.DryRunClient}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	check(res.Release.Manifest, `token: "none"`)
+	res = install(t, e, "web", f, nil, action.DeployOptions{})
+	for _, want := range []string{`kube: "v1.31.4"`, `widget: "true"`, `token: "t0"`, `count: "1"`} {
+		check(res.Release.Manifest, want)
 	}
 }

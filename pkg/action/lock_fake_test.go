@@ -226,3 +226,35 @@ func TestConcurrentOperationsAreSerialised(t *testing.T) {
 		t.Fatalf("history %s", got)
 	}
 }
+
+// TestLostLockDuringAtomicWait pins that an --atomic upgrade whose lock is taken over
+// while it waits neither rolls back nor records its failure: the new holder owns the
+// release now.
+func TestLostLockDuringAtomicWait(t *testing.T) {
+	e := actiontest.NewEnv()
+	f := defaultChart(t)
+	install(t, e, "web", f, nil, action.DeployOptions{})
+	var before map[int]string
+	var writes int
+	e.Apply.OnWait = func(ctx context.Context, _ []apply.ObjMeta) error {
+		before, writes = snapshot(t, e, "web"), len(e.Apply.Writes())
+		e.Locker.Steal(ns, "web", "controller-0")
+		<-ctx.Done() // the operation's context ends with the lock
+		return &apply.WaitError{Err: context.Cause(ctx)}
+	}
+	res, err := action.Upgrade{Config: e.Config}.Run(t.Context(), action.UpgradeOptions{
+		Name: "web", Namespace: ns, Chart: f, Values: map[string]any{"msg": "two"}, DeployOptions: action.DeployOptions{Atomic: true},
+	})
+	if !errors.Is(err, storage.ErrLockLost) {
+		t.Fatalf("upgrade: %v, want an error wrapping ErrLockLost", err)
+	}
+	if res.RolledBack || len(e.Apply.Waits()) != 1 {
+		t.Fatalf("rolled back %v after %d waits: want no rollback", res.RolledBack, len(e.Apply.Waits()))
+	}
+	if !reflect.DeepEqual(snapshot(t, e, "web"), before) || len(e.Apply.Writes()) != writes {
+		t.Fatal("the upgrade wrote after it lost its lock")
+	}
+	if got := statuses(t, e, "web"); got != "1:deployed 2:pending-upgrade" {
+		t.Fatalf("history %s: the new holder, not the loser, marks revision 2 failed", got)
+	}
+}

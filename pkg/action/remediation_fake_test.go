@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"reflect"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -222,5 +223,43 @@ func TestCleanupAfterCancellation(t *testing.T) {
 				t.Fatalf("the cluster has msg=%v, want revision 1's one", got)
 			}
 		})
+	}
+}
+
+// TestCleanupIsBounded pins that the clean-up after a cancellation never runs
+// unbounded: an --atomic rollback whose wait hangs ends by its own deadline (the
+// upgrade's timeout plus the Configuration's clean-up timeout), and its failure is
+// still recorded.
+func TestCleanupIsBounded(t *testing.T) {
+	e := actiontest.NewEnv()
+	e.Config.CleanupTimeout = 200 * time.Millisecond
+	f := defaultChart(t)
+	install(t, e, "web", f, nil, action.DeployOptions{})
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var waits atomic.Int32
+	e.Apply.OnWait = func(wctx context.Context, _ []apply.ObjMeta) error {
+		if waits.Add(1) == 1 {
+			cancel()
+		}
+		<-wctx.Done() // never ready
+		return &apply.WaitError{Err: context.Cause(wctx)}
+	}
+	start := time.Now()
+	res, err := action.Upgrade{Config: e.Config}.Run(ctx, action.UpgradeOptions{
+		Name: "web", Namespace: ns, Chart: f, Values: map[string]any{"msg": "two"},
+		DeployOptions: action.DeployOptions{Atomic: true, Timeout: 100 * time.Millisecond},
+	})
+	if d := time.Since(start); d > 5*time.Second {
+		t.Fatalf("the clean-up took %s", d)
+	}
+	if err == nil || res.RolledBack || waits.Load() != 2 {
+		t.Fatalf("error %v, rolled back %v, %d waits: want a failed rollback after 2 waits", err, res.RolledBack, waits.Load())
+	}
+	if !errors.Is(err, context.DeadlineExceeded) || !strings.Contains(err.Error(), "rolling back after the failed upgrade") {
+		t.Fatalf("error %v, want the rollback's deadline", err)
+	}
+	if got := statuses(t, e, "web"); got != "1:deployed 2:failed 3:failed" {
+		t.Fatalf("history %s", got)
 	}
 }

@@ -155,9 +155,10 @@ func (a *Applier) Build(manifest, defaultNamespace string) ([]*unstructured.Unst
 	return out, nil
 }
 
-// applyOrder sorts indices of objs as apply.Manager's stages do: Namespaces and CRDs
-// first, then by kind rank in order, unknown kinds last by name, document order kept.
-func applyOrder(objs []apply.ObjMeta, order engine.KindOrder) []int {
+// stageOrder sorts indices of objs as apply.Manager's stages do: by kind rank in
+// order, kinds not in it after (before, with unknownFirst) by name, document order kept
+// within a kind. Apply puts Namespaces and CRDs first (defsFirst).
+func stageOrder(objs []apply.ObjMeta, order engine.KindOrder, defsFirst, unknownFirst bool) []int {
 	rank := map[string]int{}
 	for i, k := range order {
 		if _, dup := rank[k]; !dup {
@@ -165,11 +166,14 @@ func applyOrder(objs []apply.ObjMeta, order engine.KindOrder) []int {
 		}
 	}
 	r := func(o apply.ObjMeta) (int, string) {
-		if o.Kind == "Namespace" || o.Kind == "CustomResourceDefinition" {
-			return -1, ""
+		if defsFirst && (o.Kind == "Namespace" || o.Kind == "CustomResourceDefinition") {
+			return -2, ""
 		}
 		if n, ok := rank[o.Kind]; ok {
 			return n, ""
+		}
+		if unknownFirst {
+			return -1, o.Kind
 		}
 		return len(order), o.Kind
 	}
@@ -220,7 +224,7 @@ func (a *Applier) Apply(ctx context.Context, objs []*unstructured.Unstructured, 
 		}
 		seen[keyOf(metas[i])] = true
 	}
-	idx := applyOrder(metas, order)
+	idx := stageOrder(metas, order, true, false)
 	changes := make([]apply.Change, len(idx))
 	for n, i := range idx {
 		changes[n].Object = metas[i]
@@ -377,10 +381,16 @@ func (a *Applier) Prune(ctx context.Context, previous []apply.ObjMeta, current [
 
 // Delete implements action.Applier: objects already gone are skipped, and so are those
 // another release owns when opts.Owner is set; helm.sh/resource-policy: keep and CRDs
-// (without DeleteCRDs) are kept. Objects are taken in the order given.
+// (without DeleteCRDs) are kept. Objects are taken in uninstall order (opts.Order),
+// kinds not in it first, as apply does.
 func (a *Applier) Delete(ctx context.Context, objs []apply.ObjMeta, opts apply.DeleteOptions) (*apply.ChangeSet, error) {
+	order := opts.Order
+	if order == nil {
+		order = engine.UninstallOrder
+	}
 	cs := &apply.ChangeSet{}
-	for _, o := range objs {
+	for _, i := range stageOrder(objs, order, false, true) {
+		o := objs[i]
 		ch := apply.Change{Object: o}
 		a.mu.Lock()
 		e := a.objs[keyOf(o)]
