@@ -37,7 +37,11 @@ func (a Install) Run(ctx context.Context, opts InstallOptions) (*Result, error) 
 	if opts.DryRun == DryRunClient {
 		return a.render(ctx, opts, 1)
 	}
-	op, err := a.Config.begin(ctx, opts.Namespace, opts.Name, opts.CreateNamespace && opts.DryRun == DryRunNone)
+	begin := a.Config.begin
+	if opts.DryRun != DryRunNone {
+		begin = a.Config.beginDryRun
+	}
+	op, err := begin(ctx, opts.Namespace, opts.Name, opts.CreateNamespace && opts.DryRun == DryRunNone)
 	if err != nil {
 		return nil, err
 	}

@@ -263,3 +263,41 @@ func TestCleanupIsBounded(t *testing.T) {
 		t.Fatalf("history %s", got)
 	}
 }
+
+// TestDryRunLeavesPendingRevision pins that a dry run writes nothing even where a real
+// operation would repair something: a revision an interrupted operation left pending
+// stays pending (the next real operation marks it failed).
+func TestDryRunLeavesPendingRevision(t *testing.T) {
+	e := actiontest.NewEnv()
+	f := defaultChart(t)
+	install(t, e, "web", f, nil, action.DeployOptions{})
+	r2 := *revision(t, e, "web", 1)
+	r2.Revision, r2.StoredVersion = 2, ""
+	r2.SetStatus(release.StatusPendingUpgrade, "Operation in progress")
+	if err := e.Storage.Create(context.Background(), &r2); err != nil {
+		t.Fatal(err)
+	}
+	before := snapshot(t, e, "web")
+	for _, mode := range []action.DryRun{action.DryRunClient, action.DryRunServer} {
+		e.Locker.Abandon(ns, "web", "cli@laptop-1")
+		res, err := action.Upgrade{Config: e.Config}.Run(t.Context(), action.UpgradeOptions{
+			Name: "web", Namespace: ns, Chart: f, DeployOptions: action.DeployOptions{DryRun: mode},
+		})
+		if err != nil {
+			t.Fatalf("upgrade --dry-run=%s: %v", mode, err)
+		}
+		if res.Release.Revision != 3 || len(res.MarkedFailed) != 0 {
+			t.Fatalf("upgrade --dry-run=%s: revision %d, marked failed %v", mode, res.Release.Revision, res.MarkedFailed)
+		}
+	}
+	if _, err := (action.Uninstall{Config: e.Config}).Run(t.Context(), action.UninstallOptions{Name: "web", Namespace: ns, DryRun: true}); err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(snapshot(t, e, "web"), before) {
+		t.Fatalf("dry runs wrote records: history is now %s", statuses(t, e, "web"))
+	}
+	res := upgrade(t, e, action.UpgradeOptions{Name: "web", Chart: f})
+	if !reflect.DeepEqual(res.MarkedFailed, []int{2}) {
+		t.Fatalf("the real upgrade marked %v failed, want [2]", res.MarkedFailed)
+	}
+}

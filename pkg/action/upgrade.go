@@ -44,7 +44,11 @@ func (a Upgrade) Run(ctx context.Context, opts UpgradeOptions) (*Result, error) 
 		return nil, err
 	}
 	opts.DeployOptions = opts.resolved()
-	op, err := cfg.begin(ctx, opts.Namespace, opts.Name, opts.Install && opts.CreateNamespace && opts.DryRun == DryRunNone)
+	begin := cfg.begin
+	if opts.DryRun != DryRunNone {
+		begin = cfg.beginDryRun
+	}
+	op, err := begin(ctx, opts.Namespace, opts.Name, opts.Install && opts.CreateNamespace && opts.DryRun == DryRunNone)
 	if err != nil {
 		return nil, err
 	}
