@@ -13,7 +13,7 @@ import (
 	"github.com/hoist-dev/hoist/pkg/release"
 )
 
-var errNotReady = errors.New("Deployment/apps/web-app: not ready")
+var errNotReady = errors.New("deployment web-app is not ready")
 
 // failFirstWait makes the first Wait fail and the later ones succeed (the rollback's).
 func failFirstWait(e *actiontest.Env) *atomic.Int32 {

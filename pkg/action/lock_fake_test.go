@@ -101,7 +101,7 @@ func TestLostLockMidApply(t *testing.T) {
 		firstWritesAtPause int
 	)
 	n := 0
-	e.Apply.BeforeWrite = func(ctx context.Context, obj apply.ObjMeta) error {
+	e.Apply.BeforeWrite = func(context.Context, apply.ObjMeta) error {
 		n++
 		if n != 2 {
 			return nil

@@ -462,7 +462,7 @@ func (a *Applier) Live(_ context.Context, objs []apply.ObjMeta) ([]*unstructured
 // TakeOver implements action.Applier. The fake keeps no managed fields, so existing
 // objects are unchanged and missing ones skipped, as apply reports objects without
 // fields of the managers named.
-func (a *Applier) TakeOver(ctx context.Context, objs []*unstructured.Unstructured, opts apply.TakeOverOptions) (*apply.ChangeSet, error) {
+func (a *Applier) TakeOver(_ context.Context, objs []*unstructured.Unstructured, _ apply.TakeOverOptions) (*apply.ChangeSet, error) {
 	cs := &apply.ChangeSet{}
 	for _, o := range objs {
 		m := apply.ObjMetaOf(o)
