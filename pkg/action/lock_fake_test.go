@@ -258,3 +258,59 @@ func TestLostLockDuringAtomicWait(t *testing.T) {
 		t.Fatalf("history %s: the new holder, not the loser, marks revision 2 failed", got)
 	}
 }
+
+// TestConcurrentReleases runs operations on many releases at once through one
+// Configuration, as the controller does, and on one release from many goroutines:
+// every release ends deployed with its own values, and on the shared release every
+// operation either succeeded or was refused with ErrLocked (run with -race).
+func TestConcurrentReleases(t *testing.T) {
+	e := actiontest.NewEnv()
+	f := defaultChart(t)
+	install(t, e, "shared", f, nil, action.DeployOptions{})
+	var wg sync.WaitGroup
+	errs := make(chan error, 32)
+	for i := range 8 {
+		name := "rel-" + string(rune('a'+i))
+		wg.Go(func() {
+			if _, err := (action.Install{Config: e.Config}).Run(context.Background(), action.InstallOptions{Name: name, Namespace: ns, Chart: f, Values: map[string]any{"me": name}}); err != nil {
+				errs <- err
+				return
+			}
+			if _, err := (action.Upgrade{Config: e.Config}).Run(context.Background(), action.UpgradeOptions{Name: name, Namespace: ns, Chart: f, ReuseValues: true, Values: map[string]any{"step": 2}}); err != nil {
+				errs <- err
+			}
+		})
+		wg.Go(func() {
+			_, err := action.Upgrade{Config: e.Config}.Run(context.Background(), action.UpgradeOptions{Name: "shared", Namespace: ns, Chart: f, Values: map[string]any{"by": name}})
+			if err != nil && !errors.Is(err, storage.ErrLocked) {
+				errs <- err
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
+	for i := range 8 {
+		name := "rel-" + string(rune('a'+i))
+		if got := statuses(t, e, name); got != "1:superseded 2:deployed" {
+			t.Errorf("%s: history %s", name, got)
+		}
+		if v := seenValues(t, e, name); v["me"] != name || v["step"] != 2.0 {
+			t.Errorf("%s: values %v", name, v)
+		}
+	}
+	h, err := e.Storage.History(context.Background(), ns, "shared")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range h {
+		if r.Status.IsPending() || r.Status == release.StatusFailed {
+			t.Errorf("shared revision %d is %s", r.Revision, r.Status)
+		}
+	}
+	if release.LastDeployed(h) != release.Latest(h) {
+		t.Errorf("shared: the latest revision is not the deployed one: %s", statuses(t, e, "shared"))
+	}
+}
