@@ -293,6 +293,10 @@ func TestDryRunLeavesPendingRevision(t *testing.T) {
 	if _, err := (action.Uninstall{Config: e.Config}).Run(t.Context(), action.UninstallOptions{Name: "web", Namespace: ns, DryRun: true}); err != nil {
 		t.Fatal(err)
 	}
+	rb, err := action.Rollback{Config: e.Config}.Run(t.Context(), action.RollbackOptions{Name: "web", Namespace: ns, Revision: 1, DeployOptions: action.DeployOptions{DryRun: action.DryRunServer}})
+	if err != nil || rb.Release.Status != release.StatusPendingRollback {
+		t.Fatalf("rollback --dry-run=server: %v", err)
+	}
 	if !reflect.DeepEqual(snapshot(t, e, "web"), before) {
 		t.Fatalf("dry runs wrote records: history is now %s", statuses(t, e, "web"))
 	}

@@ -23,7 +23,11 @@ type RollbackOptions struct {
 // Run rolls back.
 func (a Rollback) Run(ctx context.Context, opts RollbackOptions) (*Result, error) {
 	opts.DeployOptions = opts.resolved()
-	op, err := a.Config.begin(ctx, opts.Namespace, opts.Name, false)
+	begin := a.Config.begin
+	if opts.DryRun != DryRunNone {
+		begin = a.Config.beginDryRun
+	}
+	op, err := begin(ctx, opts.Namespace, opts.Name, false)
 	if err != nil {
 		return nil, err
 	}
