@@ -11,6 +11,7 @@ import (
 	"github.com/hoist-dev/hoist/pkg/action/actiontest"
 	"github.com/hoist-dev/hoist/pkg/apply"
 	"github.com/hoist-dev/hoist/pkg/release"
+	"github.com/hoist-dev/hoist/pkg/release/storage"
 )
 
 var errNotReady = errors.New("deployment web-app is not ready")
@@ -144,5 +145,90 @@ func TestUpgradeWaitFailureWithoutAtomic(t *testing.T) {
 	}
 	if r := revision(t, e, "web", 2); r.Status != release.StatusFailed || len(r.Inventory) != 2 {
 		t.Fatalf("revision 2: %s, inventory %v (what it applied before failing)", r.Status, r.Inventory)
+	}
+}
+
+// failingDeletes is a storage whose deletes fail (pruning history, then).
+type failingDeletes struct{ storage.Driver }
+
+var errStorageDown = errors.New("storage unavailable")
+
+func (failingDeletes) Delete(context.Context, string, string, int) error { return errStorageDown }
+
+// TestUpgradeAtomicKeepsSuccessfulRollout pins that --atomic undoes failed rollouts
+// only: when the rollout succeeded and was recorded deployed, and only the bookkeeping
+// after it failed (pruning history), the error is returned and nothing is rolled back.
+func TestUpgradeAtomicKeepsSuccessfulRollout(t *testing.T) {
+	e := actiontest.NewEnv()
+	f := defaultChart(t)
+	install(t, e, "web", f, map[string]any{"msg": "one"}, action.DeployOptions{})
+	e.Config.Storage = failingDeletes{e.Storage}
+	res, err := action.Upgrade{Config: e.Config}.Run(t.Context(), action.UpgradeOptions{
+		Name: "web", Namespace: ns, Chart: f, Values: map[string]any{"msg": "two"},
+		DeployOptions: action.DeployOptions{Atomic: true, HistoryMax: 1},
+	})
+	if !errors.Is(err, errStorageDown) {
+		t.Fatalf("upgrade: %v, want the pruning's failure", err)
+	}
+	if res.RolledBack {
+		t.Fatalf("a rollout recorded deployed was rolled back: history %s", statuses(t, e, "web"))
+	}
+	if got := statuses(t, e, "web"); got != "1:superseded 2:deployed" {
+		t.Fatalf("history %s", got)
+	}
+	if got := seenValues(t, e, "web")["msg"]; got != "two" {
+		t.Fatalf("the cluster has msg=%v, want two", got)
+	}
+}
+
+// TestUpgradeAtomicRollbackBookkeepingFails pins that the result says a rollback
+// happened when its revision was recorded deployed, even if pruning history after it
+// failed; every failure is in the error.
+func TestUpgradeAtomicRollbackBookkeepingFails(t *testing.T) {
+	e := actiontest.NewEnv()
+	f := defaultChart(t)
+	install(t, e, "web", f, map[string]any{"msg": "one"}, action.DeployOptions{})
+	failFirstWait(e)
+	e.Config.Storage = failingDeletes{e.Storage}
+	res, err := action.Upgrade{Config: e.Config}.Run(t.Context(), action.UpgradeOptions{
+		Name: "web", Namespace: ns, Chart: f, Values: map[string]any{"msg": "two"},
+		DeployOptions: action.DeployOptions{Atomic: true, HistoryMax: 1},
+	})
+	if !errors.Is(err, errNotReady) || !errors.Is(err, errStorageDown) {
+		t.Fatalf("upgrade: %v, want the wait's and the pruning's failures", err)
+	}
+	if !res.RolledBack || res.RolledBackTo != 1 {
+		t.Fatalf("rolled back %v to %d, want rolled back to 1", res.RolledBack, res.RolledBackTo)
+	}
+	if got := statuses(t, e, "web"); got != "1:superseded 2:failed 3:deployed" {
+		t.Fatalf("history %s", got)
+	}
+	if got := seenValues(t, e, "web")["msg"]; got != "one" {
+		t.Fatalf("the cluster has msg=%v, want one", got)
+	}
+}
+
+// TestInstallAtomicKeepsSuccessfulRollout pins the same for install --atomic: an install
+// recorded deployed is not uninstalled because pruning history after it failed.
+func TestInstallAtomicKeepsSuccessfulRollout(t *testing.T) {
+	e := actiontest.NewEnv()
+	f := defaultChart(t)
+	e.Apply.FailApply("web-app", errNotReady)
+	if _, err := (action.Install{Config: e.Config}).Run(t.Context(), action.InstallOptions{Name: "web", Namespace: ns, Chart: f}); err == nil {
+		t.Fatal("install succeeded")
+	}
+	e.Apply.FailApply("web-app", nil)
+	e.Config.Storage = failingDeletes{e.Storage}
+	res, err := action.Install{Config: e.Config}.Run(t.Context(), action.InstallOptions{
+		Name: "web", Namespace: ns, Chart: f, DeployOptions: action.DeployOptions{Atomic: true, HistoryMax: 1},
+	})
+	if !errors.Is(err, errStorageDown) || res.RolledBack {
+		t.Fatalf("install: %v, rolled back %v: want the pruning's failure and no uninstall", err, res.RolledBack)
+	}
+	if got := statuses(t, e, "web"); got != "1:failed 2:deployed" {
+		t.Fatalf("history %s", got)
+	}
+	if e.Apply.Get("Deployment", ns, "web-app") == nil {
+		t.Fatal("the installed Deployment was deleted")
 	}
 }

@@ -96,7 +96,9 @@ func (a Upgrade) Run(ctx context.Context, opts UpgradeOptions) (*Result, error) 
 	d := &deployment{op: op, rel: r, live: cfg.liveObjects(h), objs: objs, crds: crds, opts: opts.DeployOptions, pending: release.StatusPendingUpgrade}
 	d.event.pre, d.event.post = engine.PreUpgrade, engine.PostUpgrade
 	res, err := d.run(ctx)
-	if err != nil && opts.Atomic && opts.DryRun == DryRunNone && res != nil && op.lost() == nil {
+	// Only a rollout that failed is undone, not one recorded deployed whose bookkeeping
+	// (superseding, pruning history) failed after it.
+	if err != nil && opts.Atomic && opts.DryRun == DryRunNone && res != nil && r.Status == release.StatusFailed && op.lost() == nil {
 		target := release.LastDeployed(h)
 		if target == nil {
 			return res, err
@@ -106,14 +108,18 @@ func (a Upgrade) Run(ctx context.Context, opts UpgradeOptions) (*Result, error) 
 		// The rollback runs even after the caller's cancellation, within its own deadline.
 		cctx, cancel := op.cleanup(opts.timeout())
 		defer cancel()
-		if _, rerr := (Rollback{Config: cfg}).rollback(cctx, op, target, RollbackOptions{
+		rres, rerr := (Rollback{Config: cfg}).rollback(cctx, op, target, RollbackOptions{
 			DeployOptions: DeployOptions{Wait: opts.Wait, WaitForJobs: opts.WaitForJobs, Timeout: opts.Timeout, NoHooks: opts.NoHooks,
 				ForceReplace: opts.ForceReplace, HistoryMax: opts.HistoryMax,
 				Description: fmt.Sprintf("Rollback to %d: upgrade to revision %d failed", target.Revision, r.Revision)},
-		}); rerr != nil {
+		})
+		// A rollback recorded deployed happened, even if its bookkeeping failed after.
+		if rres != nil && rres.Release.Status == release.StatusDeployed {
+			res.RolledBack, res.RolledBackTo = true, target.Revision
+		}
+		if rerr != nil {
 			return res, errors.Join(err, fmt.Errorf("rolling back after the failed upgrade: %w", rerr))
 		}
-		res.RolledBack, res.RolledBackTo = true, target.Revision
 	}
 	return res, err
 }
