@@ -7,6 +7,7 @@ import (
 
 	"github.com/hoist-dev/hoist/pkg/action"
 	"github.com/hoist-dev/hoist/pkg/action/actiontest"
+	"github.com/hoist-dev/hoist/pkg/apply"
 	"github.com/hoist-dev/hoist/pkg/release"
 )
 
@@ -122,5 +123,46 @@ func TestUpgradeValuesFromLastDeployed(t *testing.T) {
 	upgrade(t, e, action.UpgradeOptions{Name: "vals", Chart: f})
 	if got := revision(t, e, "vals", 2); !reflect.DeepEqual(got.Config, map[string]any{"a": "first"}) || got.Status != release.StatusDeployed {
 		t.Fatalf("revision 2: %s with %v, want deployed with the failed revision's {a: first}", got.Status, got.Config)
+	}
+}
+
+// TestDiffUpgradeValuesFromLastDeployed pins that diff upgrade renders with the values
+// upgrade would use: after a failed upgrade that turned extra off (and pruned it), a
+// diff without values reuses the deployed revision's values, so the extra ConfigMap
+// comes back; and the diff writes nothing.
+func TestDiffUpgradeValuesFromLastDeployed(t *testing.T) {
+	e := actiontest.NewEnv()
+	f := testChart(t, "1.0.0", "extra: false\n")
+	install(t, e, "web", f, map[string]any{"extra": true}, action.DeployOptions{})
+	e.Apply.FailWait(errors.New("never ready"))
+	if _, err := (action.Upgrade{Config: e.Config}).Run(t.Context(), action.UpgradeOptions{
+		Name: "web", Namespace: ns, Chart: f, Values: map[string]any{"extra": false}, DeployOptions: action.DeployOptions{Wait: true},
+	}); err == nil {
+		t.Fatal("the upgrade whose wait fails succeeded")
+	}
+	if e.Apply.Get("ConfigMap", ns, "web-extra") != nil {
+		t.Fatal("the failed upgrade did not prune web-extra")
+	}
+	before, writes := snapshot(t, e, "web"), len(e.Apply.Writes())
+	res, err := action.DiffUpgrade{Config: e.Config}.Run(t.Context(), action.DiffUpgradeOptions{
+		Upgrade: action.UpgradeOptions{Name: "web", Namespace: ns, Chart: f},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.From != "revision 1" {
+		t.Fatalf("diff from %q, want revision 1", res.From)
+	}
+	var extra *apply.ObjectDiff
+	for i, o := range res.Objects {
+		if o.Object.Name == "web-extra" {
+			extra = &res.Objects[i]
+		}
+	}
+	if extra == nil || extra.Action != apply.ActionCreated {
+		t.Fatalf("web-extra in the diff: %+v, want created (revision 1's values reused)", extra)
+	}
+	if !reflect.DeepEqual(snapshot(t, e, "web"), before) || len(e.Apply.Writes()) != writes {
+		t.Fatal("diff upgrade wrote")
 	}
 }
