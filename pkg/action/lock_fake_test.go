@@ -314,3 +314,39 @@ func TestConcurrentReleases(t *testing.T) {
 		t.Errorf("shared: the latest revision is not the deployed one: %s", statuses(t, e, "shared"))
 	}
 }
+
+// TestLostLockMidUninstall pins the same for uninstall: once its lock is taken over
+// between two deletions it deletes no more objects and writes no record; the next
+// operation finds the revision left uninstalling and marks it failed.
+func TestLostLockMidUninstall(t *testing.T) {
+	e := actiontest.NewEnv()
+	install(t, e, "web", testChart(t, "1.0.0", "extra: true\n"), nil, action.DeployOptions{})
+	var before map[int]string
+	var writes, n int
+	e.Apply.BeforeWrite = func(context.Context, apply.ObjMeta) error {
+		if n++; n == 2 {
+			before, writes = snapshot(t, e, "web"), len(e.Apply.Writes())
+			e.Locker.Steal(ns, "web", "controller-0")
+			e.Locker.Abandon(ns, "web", "cli@laptop-1")
+		}
+		return nil
+	}
+	_, err := action.Uninstall{Config: e.Config}.Run(t.Context(), action.UninstallOptions{Name: "web", Namespace: ns})
+	if !errors.Is(err, storage.ErrLockLost) {
+		t.Fatalf("uninstall: %v, want an error wrapping ErrLockLost", err)
+	}
+	if !reflect.DeepEqual(snapshot(t, e, "web"), before) || len(e.Apply.Writes()) != writes {
+		t.Fatal("the uninstall wrote after it lost its lock")
+	}
+	if got := len(e.Apply.Objects()); got != 2 {
+		t.Fatalf("%d objects left, want 2 (one was deleted before the lock was lost)", got)
+	}
+	e.Apply.BeforeWrite = nil
+	res := upgrade(t, e, action.UpgradeOptions{Name: "web", Chart: testChart(t, "1.0.0", "extra: true\n")})
+	if res.TookOverFrom != "cli@laptop-1" || !reflect.DeepEqual(res.MarkedFailed, []int{1}) || len(e.Apply.Objects()) != 3 {
+		t.Fatalf("the next upgrade: %+v, %d objects", res.LockFacts, len(e.Apply.Objects()))
+	}
+	if got := statuses(t, e, "web"); got != "1:failed 2:deployed" {
+		t.Fatalf("history %s", got)
+	}
+}
