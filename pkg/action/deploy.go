@@ -138,7 +138,17 @@ func (d *deployment) run(ctx context.Context) (*Result, error) {
 		return nil, err // the storage names the revision
 	}
 	fail := func(err error) (*Result, error) {
-		return res, d.op.recordFailure(r, d.verb(), err)
+		err = d.op.recordFailure(r, d.verb(), err)
+		// A failed revision counts against --history-max too, as in Helm, so that retried
+		// failures do not pile up records; not once the lock is lost (nothing is written).
+		if d.opts.HistoryMax > 0 && d.op.lost() == nil {
+			pctx, cancel := d.op.cleanup(0)
+			defer cancel()
+			if perr := cfg.pruneHistory(pctx, r.Namespace, r.Name, d.opts.HistoryMax); perr != nil {
+				err = errors.Join(err, perr)
+			}
+		}
+		return res, err
 	}
 	if len(d.crds) > 0 && !d.opts.SkipCRDs {
 		cs, err := cfg.Apply.Apply(ctx, d.crds, apply.ApplyOptions{Owner: owner(r), TakeOwnership: true})

@@ -90,7 +90,7 @@ func (a DiffUpgrade) Run(ctx context.Context, o DiffUpgradeOptions) (*DiffResult
 	if base == nil {
 		base = latest
 	}
-	vals := userValues(opts, latest)
+	vals, _ := userValues(opts, base) // as Upgrade does
 	_, objs, crds, err := cfg.renderForCluster(ctx, opts.Chart, opts.Name, opts.Namespace, latest.Revision+1, true, vals, false, opts.PostRenderer)
 	if err != nil {
 		return nil, err

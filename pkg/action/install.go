@@ -40,7 +40,11 @@ func (a Install) Run(ctx context.Context, opts InstallOptions) (*Result, error) 
 	if opts.DryRun == DryRunClient {
 		return a.render(ctx, opts, 1)
 	}
-	op, err := a.Config.begin(ctx, opts.Namespace, opts.Name, opts.CreateNamespace && opts.DryRun == DryRunNone)
+	begin := a.Config.begin
+	if opts.DryRun != DryRunNone {
+		begin = a.Config.beginDryRun
+	}
+	op, err := begin(ctx, opts.Namespace, opts.Name, opts.CreateNamespace && opts.DryRun == DryRunNone)
 	if err != nil {
 		return nil, err
 	}
@@ -72,7 +76,9 @@ func (a Install) install(op *operation, opts InstallOptions) (*Result, error) {
 	d := &deployment{op: op, rel: r, live: cfg.liveObjects(h), objs: objs, crds: crds, opts: opts.DeployOptions, pending: release.StatusPendingInstall}
 	d.event.pre, d.event.post = engine.PreInstall, engine.PostInstall
 	res, err := d.run(ctx)
-	if err != nil && opts.Atomic && opts.DryRun == DryRunNone && res != nil && op.lost() == nil {
+	// Only a rollout that failed is undone, not one recorded deployed whose bookkeeping
+	// (superseding, pruning history) failed after it.
+	if err != nil && opts.Atomic && opts.DryRun == DryRunNone && res != nil && r.Status == release.StatusFailed && op.lost() == nil {
 		cfg.log().Warn(fmt.Sprintf("install of %s failed; uninstalling it (--atomic): %v", opts.Name, err),
 			"release", opts.Name, "namespace", opts.Namespace, "revision", r.Revision)
 		// The undo runs even after the caller's cancellation, within its own deadline.

@@ -39,6 +39,19 @@ type operation struct {
 // createNamespace is set: the Lease lives in it) and marks failed every revision an
 // interrupted operation left pending, so no release stays pending for ever.
 func (c *Configuration) begin(ctx context.Context, ns, name string, createNamespace bool) (*operation, error) {
+	op, err := c.beginDryRun(ctx, ns, name, createNamespace)
+	if err != nil {
+		return nil, err
+	}
+	if err := op.failInterrupted(ns, name); err != nil {
+		op.end()
+		return nil, err
+	}
+	return op, nil
+}
+
+// beginDryRun takes the release's lock but repairs nothing: a dry run writes no record.
+func (c *Configuration) beginDryRun(ctx context.Context, ns, name string, createNamespace bool) (*operation, error) {
 	l, err := c.Locker.Lock(ctx, ns, name)
 	if err != nil && namespaceMissing(err) {
 		if !createNamespace {
@@ -68,10 +81,6 @@ func (c *Configuration) begin(ctx context.Context, ns, name string, createNamesp
 	}
 	if l.TookOver {
 		op.facts.TookOverFrom = l.PreviousHolder
-	}
-	if err := op.failInterrupted(ns, name); err != nil {
-		op.end()
-		return nil, err
 	}
 	return op, nil
 }

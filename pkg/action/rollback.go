@@ -26,7 +26,11 @@ func (a Rollback) Run(ctx context.Context, opts RollbackOptions) (*Result, error
 	if opts.DeployOptions, err = opts.resolved(); err != nil {
 		return nil, err
 	}
-	op, err := a.Config.begin(ctx, opts.Namespace, opts.Name, false)
+	begin := a.Config.begin
+	if opts.DryRun != DryRunNone {
+		begin = a.Config.beginDryRun
+	}
+	op, err := begin(ctx, opts.Namespace, opts.Name, false)
 	if err != nil {
 		return nil, err
 	}

@@ -28,7 +28,11 @@ type UninstallOptions struct {
 
 // Run uninstalls the release.
 func (a Uninstall) Run(ctx context.Context, opts UninstallOptions) (*Result, error) {
-	op, err := a.Config.begin(ctx, opts.Namespace, opts.Name, false)
+	begin := a.Config.begin
+	if opts.DryRun {
+		begin = a.Config.beginDryRun
+	}
+	op, err := begin(ctx, opts.Namespace, opts.Name, false)
 	if err != nil {
 		return nil, err
 	}

@@ -47,7 +47,11 @@ func (a Upgrade) Run(ctx context.Context, opts UpgradeOptions) (*Result, error) 
 	if opts.DeployOptions, err = opts.resolved(); err != nil {
 		return nil, err
 	}
-	op, err := cfg.begin(ctx, opts.Namespace, opts.Name, opts.Install && opts.CreateNamespace && opts.DryRun == DryRunNone)
+	begin := cfg.begin
+	if opts.DryRun != DryRunNone {
+		begin = cfg.beginDryRun
+	}
+	op, err := begin(ctx, opts.Namespace, opts.Name, opts.Install && opts.CreateNamespace && opts.DryRun == DryRunNone)
 	if err != nil {
 		return nil, err
 	}
@@ -75,12 +79,18 @@ func (a Upgrade) Run(ctx context.Context, opts UpgradeOptions) (*Result, error) 
 	if release.LastDeployed(h) == nil && latest.Status != release.StatusFailed {
 		return nil, fmt.Errorf("release %s in %s: %w", opts.Name, opts.Namespace, ErrNoDeployedRelease)
 	}
-	vals := userValues(opts, latest)
+	// As in Helm, the previous values are the last deployed revision's, not those of a
+	// failed one after it; a release whose only revisions failed has the latest's.
+	current := release.LastDeployed(h)
+	if current == nil {
+		current = latest
+	}
+	vals, config := userValues(opts, current)
 	rd, objs, crds, err := cfg.renderForCluster(ctx, opts.Chart, opts.Name, opts.Namespace, latest.Revision+1, true, vals, opts.DryRun == DryRunClient, opts.PostRenderer)
 	if err != nil {
 		return nil, err
 	}
-	r := newRecord(cfg, opts.Name, opts.Namespace, latest.Revision+1, opts.Chart, vals, rd, opts.DeployOptions)
+	r := newRecord(cfg, opts.Name, opts.Namespace, latest.Revision+1, opts.Chart, config, rd, opts.DeployOptions)
 	r.FirstDeployed = firstDeployed(h, r.FirstDeployed)
 	if opts.DryRun == DryRunClient {
 		r.SetStatus(release.StatusPendingUpgrade, "Dry run complete")
@@ -89,7 +99,9 @@ func (a Upgrade) Run(ctx context.Context, opts UpgradeOptions) (*Result, error) 
 	d := &deployment{op: op, rel: r, live: cfg.liveObjects(h), objs: objs, crds: crds, opts: opts.DeployOptions, pending: release.StatusPendingUpgrade}
 	d.event.pre, d.event.post = engine.PreUpgrade, engine.PostUpgrade
 	res, err := d.run(ctx)
-	if err != nil && opts.Atomic && opts.DryRun == DryRunNone && res != nil && op.lost() == nil {
+	// Only a rollout that failed is undone, not one recorded deployed whose bookkeeping
+	// (superseding, pruning history) failed after it.
+	if err != nil && opts.Atomic && opts.DryRun == DryRunNone && res != nil && r.Status == release.StatusFailed && op.lost() == nil {
 		target := release.LastDeployed(h)
 		if target == nil {
 			return res, err
@@ -99,38 +111,46 @@ func (a Upgrade) Run(ctx context.Context, opts UpgradeOptions) (*Result, error) 
 		// The rollback runs even after the caller's cancellation, within its own deadline.
 		cctx, cancel := op.cleanup(opts.timeout())
 		defer cancel()
-		if _, rerr := (Rollback{Config: cfg}).rollback(cctx, op, target, RollbackOptions{
+		rres, rerr := (Rollback{Config: cfg}).rollback(cctx, op, target, RollbackOptions{
 			DeployOptions: DeployOptions{Wait: opts.Wait, WaitForJobs: opts.WaitForJobs, Timeout: opts.Timeout, NoHooks: opts.NoHooks,
 				ForceReplace: opts.ForceReplace, HistoryMax: opts.HistoryMax,
 				Description: fmt.Sprintf("Rollback to %d: upgrade to revision %d failed", target.Revision, r.Revision)},
-		}); rerr != nil {
+		})
+		// A rollback recorded deployed happened, even if its bookkeeping failed after.
+		if rres != nil && rres.Release.Status == release.StatusDeployed {
+			res.RolledBack, res.RolledBackTo = true, target.Revision
+		}
+		if rerr != nil {
 			return res, errors.Join(err, fmt.Errorf("rolling back after the failed upgrade: %w", rerr))
 		}
-		res.RolledBack, res.RolledBackTo = true, target.Revision
 	}
 	return res, err
 }
 
-// userValues applies Helm's rules for which user values an upgrade uses.
-func userValues(opts UpgradeOptions, latest *release.Release) map[string]any {
+// userValues applies Helm's rules for which user values an upgrade uses: those to render
+// with, and those to record as the user's (what the next upgrade reuses).
+func userValues(opts UpgradeOptions, current *release.Release) (render, record map[string]any) {
 	switch {
 	case opts.ResetValues:
-		return opts.Values
+		return opts.Values, opts.Values
 	case opts.ReuseValues:
-		// Helm reuses the old release's coalesced values (as the chart's defaults).
-		base := latest.Values
+		// Helm renders over the previous revision's coalesced values (as the chart's
+		// defaults) but records only the user's: the new values over the previous ones.
+		base := current.Values
 		if base == nil {
-			base = latest.Config
+			base = current.Config
 		}
-		return values.MergeMaps(copyMap(base), opts.Values)
+		return values.MergeMaps(copyMap(base), opts.Values), values.MergeMaps(copyMap(current.Config), opts.Values)
 	case opts.ResetThenReuseValues:
 		// The new chart's defaults, then the old user values, then the new ones.
-		return values.MergeMaps(copyMap(latest.Config), opts.Values)
+		v := values.MergeMaps(copyMap(current.Config), opts.Values)
+		return v, v
 	case len(opts.Values) == 0:
 		// Helm reuses the previous values when none are given and none are reset.
-		return copyMap(latest.Config)
+		v := copyMap(current.Config)
+		return v, v
 	}
-	return opts.Values
+	return opts.Values, opts.Values
 }
 
 func copyMap(m map[string]any) map[string]any {
