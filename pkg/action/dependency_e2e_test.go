@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hoist-dev/hoist/pkg/chart/charttest"
 	"github.com/hoist-dev/hoist/pkg/chart/deps"
 	"github.com/hoist-dev/hoist/pkg/source/oci"
 	"github.com/hoist-dev/hoist/pkg/testenv"
@@ -26,14 +27,14 @@ func TestE2EDependencyOCI(t *testing.T) {
 	}
 	path := fmt.Sprintf("deps-e2e-%d", time.Now().UnixNano())
 	for _, v := range []string{"0.1.0", "0.1.5", "0.2.0"} {
-		if _, err := c.Push(ctx, oci.PushRequest{Archive: chartArchive(t, "ocidep", v), Target: oci.Target{Registry: env.Registry, Path: path}, Created: lockEpoch}); err != nil {
+		if _, err := c.Push(ctx, oci.PushRequest{Archive: charttest.Archive(t, "ocidep", v), Target: oci.Target{Registry: env.Registry, Path: path}, Created: lockEpoch}); err != nil {
 			t.Fatal(err)
 		}
 	}
 	repoRef := "oci://" + env.Registry + "/" + path
 	root := t.TempDir()
 	dir := filepath.Join(root, "parent")
-	writeFiles(t, dir, map[string]string{
+	charttest.WriteFiles(t, dir, map[string]string{
 		"Chart.yaml": "apiVersion: v2\nname: parent\nversion: 1.0.0\ndependencies:\n- name: ocidep\n  version: ~0.1.0\n  repository: " + repoRef + "\n",
 	})
 	m := &depManager{OCI: c}
@@ -49,7 +50,7 @@ func TestE2EDependencyOCI(t *testing.T) {
 		if !strings.Contains(string(lock), "repository: "+repoRef+"\n  version: 0.1.5\n") {
 			t.Errorf("Chart.lock:\n%s", lock)
 		}
-		if got := lsDir(t, filepath.Join(dir, "charts")); !slices.Equal(got, []string{"ocidep-0.1.5.tgz"}) {
+		if got := charttest.Vendored(t, dir); !slices.Equal(got, []string{"ocidep-0.1.5.tgz"}) {
 			t.Errorf("charts/ = %v", got)
 		}
 	})
@@ -69,7 +70,7 @@ func TestE2EDependencyOCI(t *testing.T) {
 		}
 	})
 	t.Run("no matching version", func(t *testing.T) {
-		writeFiles(t, dir, map[string]string{
+		charttest.WriteFiles(t, dir, map[string]string{
 			"Chart.yaml": "apiVersion: v2\nname: parent\nversion: 1.0.0\ndependencies:\n- name: ocidep\n  version: ^3.0.0\n  repository: " + repoRef + "\n",
 		})
 		_, err := m.Update(ctx, dir, deps.Options{})

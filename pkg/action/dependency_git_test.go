@@ -11,6 +11,7 @@ import (
 	gogit "github.com/go-git/go-git/v5"
 	"github.com/go-git/go-git/v5/plumbing/object"
 
+	"github.com/hoist-dev/hoist/pkg/chart/charttest"
 	"github.com/hoist-dev/hoist/pkg/chart/deps"
 	"github.com/hoist-dev/hoist/pkg/source/git"
 )
@@ -24,7 +25,7 @@ func gitRepo(t *testing.T) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	writeFiles(t, dir, map[string]string{
+	charttest.WriteFiles(t, dir, map[string]string{
 		"charts/gitdep/Chart.yaml":        "apiVersion: v2\nname: gitdep\nversion: 0.3.0\n",
 		"charts/gitdep/templates/cm.yaml": "kind: ConfigMap\n",
 	})
@@ -64,7 +65,7 @@ func TestDependencyUpdateGit(t *testing.T) {
 	if d := res.Dependencies[0]; d.Version != "0.3.0" || !strings.HasPrefix(d.Digest, "git:") {
 		t.Errorf("%+v", d)
 	}
-	if got := lsDir(t, filepath.Join(dir, "charts")); !slices.Equal(got, []string{"gitdep-0.3.0.tgz"}) {
+	if got := charttest.Vendored(t, dir); !slices.Equal(got, []string{"gitdep-0.3.0.tgz"}) {
 		t.Errorf("charts/ = %v", got)
 	}
 	lock, _ := os.ReadFile(filepath.Join(dir, "Chart.lock"))
@@ -75,7 +76,7 @@ func TestDependencyUpdateGit(t *testing.T) {
 	if _, err := m.Build(context.Background(), dir, deps.Options{}); err != nil {
 		t.Fatal(err)
 	}
-	if got := lsDir(t, filepath.Join(dir, "charts")); !slices.Equal(got, []string{"gitdep-0.3.0.tgz"}) {
+	if got := charttest.Vendored(t, dir); !slices.Equal(got, []string{"gitdep-0.3.0.tgz"}) {
 		t.Errorf("charts/ after build = %v", got)
 	}
 }

@@ -13,6 +13,7 @@ import (
 	"sigs.k8s.io/yaml"
 
 	"github.com/hoist-dev/hoist/pkg/chart"
+	"github.com/hoist-dev/hoist/pkg/chart/charttest"
 	"github.com/hoist-dev/hoist/pkg/chart/deps"
 	"github.com/hoist-dev/hoist/pkg/source/oci"
 	"github.com/hoist-dev/hoist/pkg/testenv"
@@ -60,7 +61,7 @@ func TestE2EDependencyHelmInterop(t *testing.T) {
 	}
 	path := fmt.Sprintf("deps-helm-%d", os.Getpid())
 	for _, v := range []string{"1.0.0", "1.1.0"} {
-		if _, err := c.Push(ctx, oci.PushRequest{Archive: chartArchive(t, "remote", v), Target: oci.Target{Registry: env.Registry, Path: path}, Created: lockEpoch}); err != nil {
+		if _, err := c.Push(ctx, oci.PushRequest{Archive: charttest.Archive(t, "remote", v), Target: oci.Target{Registry: env.Registry, Path: path}, Created: lockEpoch}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -69,7 +70,7 @@ func TestE2EDependencyHelmInterop(t *testing.T) {
 		"- name: remote\n  version: ~1.0.0\n  repository: oci://" + env.Registry + "/" + path + "\n  alias: other\n  import-values:\n  - data\n  - child: x\n    parent: y\n"
 	mk := func() string {
 		root := t.TempDir()
-		writeFiles(t, root, map[string]string{
+		charttest.WriteFiles(t, root, map[string]string{
 			"sub/Chart.yaml":    "apiVersion: v2\nname: sub\nversion: 0.1.0\n",
 			"parent/Chart.yaml": chartYAML,
 		})

@@ -15,7 +15,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/hoist-dev/hoist/pkg/chart"
+	"github.com/hoist-dev/hoist/pkg/chart/charttest"
 	"github.com/hoist-dev/hoist/pkg/chart/deps"
 	"github.com/hoist-dev/hoist/pkg/source"
 	"github.com/hoist-dev/hoist/pkg/source/repo"
@@ -43,40 +43,6 @@ func depGolden(t *testing.T, name string, got []byte) {
 	}
 }
 
-// writeFiles writes name->content under dir.
-func writeFiles(t *testing.T, dir string, files map[string]string) {
-	t.Helper()
-	for n, c := range files {
-		p := filepath.Join(dir, filepath.FromSlash(n))
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(p, []byte(c), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-}
-
-// archive is a packaged minimal chart.
-func chartArchive(t *testing.T, name, version string) []byte {
-	t.Helper()
-	dir := t.TempDir()
-	writeFiles(t, dir, map[string]string{
-		"Chart.yaml":        fmt.Sprintf("apiVersion: v2\nname: %s\nversion: %s\n", name, version),
-		"templates/cm.yaml": "kind: ConfigMap\n",
-		"values.yaml":       "a: 1\n",
-	})
-	c, err := chart.LoadDir(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var buf bytes.Buffer
-	if err := chart.Write(&buf, c, chart.SaveOptions{}); err != nil {
-		t.Fatal(err)
-	}
-	return buf.Bytes()
-}
-
 // chartRepo serves an index.yaml and archives of the given chart versions
 // ("web-1.0.0") and counts requests by path.
 type chartRepo struct {
@@ -97,7 +63,7 @@ func newChartRepo(t *testing.T, charts ...string) *chartRepo {
 			order = append(order, name)
 		}
 		byName[name] = append(byName[name], version)
-		r.files["/stable/"+c+".tgz"] = chartArchive(t, name, version)
+		r.files["/stable/"+c+".tgz"] = charttest.Archive(t, name, version)
 	}
 	for _, name := range order {
 		fmt.Fprintf(&idx, "  %s:\n", name)

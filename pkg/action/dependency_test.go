@@ -11,56 +11,28 @@ import (
 	"time"
 
 	"github.com/hoist-dev/hoist/pkg/chart"
+	"github.com/hoist-dev/hoist/pkg/chart/charttest"
 	"github.com/hoist-dev/hoist/pkg/chart/deps"
 )
 
 const repoURL = "https://charts.example.com/stable"
 
-// setup writes a parent chart depending on a local chart (file://../sub) and on web
-// from the chart repository, and returns the parent's directory and a Manager.
+// depSetup writes a parent chart (charttest.Parent) with deps, and returns its
+// directory, a depManager and the chart repository (web and db) it fetches from.
 func depSetup(t *testing.T, deps string) (string, *depManager, *chartRepo) {
 	t.Helper()
-	root := t.TempDir()
-	writeFiles(t, root, map[string]string{
-		"sub/Chart.yaml":          "apiVersion: v2\nname: sub\nversion: 0.1.0\n",
-		"sub/templates/cm.yaml":   "kind: ConfigMap\n",
-		"parent/Chart.yaml":       "apiVersion: v2\nname: parent\nversion: 1.0.0\ndependencies:\n" + deps,
-		"parent/templates/x.yaml": "kind: Secret\n",
-	})
 	cr := newChartRepo(t, "web-2.0.0", "web-1.2.0", "web-1.0.0", "db-3.1.0")
 	m := &depManager{HTTPClient: handlerClient(cr), Now: func() time.Time { return lockEpoch }}
-	return filepath.Join(root, "parent"), m, cr
-}
-
-const twoDeps = `- name: sub
-  version: "~0.1"
-  repository: file://../sub
-- name: web
-  version: ^1.0.0
-  repository: https://charts.example.com/stable/
-  alias: frontend
-`
-
-func lsDir(t *testing.T, dir string) []string {
-	t.Helper()
-	es, err := os.ReadDir(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var out []string
-	for _, e := range es {
-		out = append(out, e.Name())
-	}
-	return out
+	return charttest.Parent(t, deps), m, cr
 }
 
 func TestDependencyUpdate(t *testing.T) {
-	dir, m, _ := depSetup(t, twoDeps)
-	writeFiles(t, dir, map[string]string{"charts/.gitkeep": ""})
-	if err := os.WriteFile(filepath.Join(dir, "charts", "web-1.0.0.tgz"), chartArchive(t, "web", "1.0.0"), 0o644); err != nil {
+	dir, m, _ := depSetup(t, charttest.SubAndWeb)
+	charttest.WriteFiles(t, dir, map[string]string{"charts/.gitkeep": ""})
+	if err := os.WriteFile(filepath.Join(dir, "charts", "web-1.0.0.tgz"), charttest.Archive(t, "web", "1.0.0"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if err := os.WriteFile(filepath.Join(dir, "charts", "other-1.0.0.tgz"), chartArchive(t, "other", "1.0.0"), 0o644); err != nil {
+	if err := os.WriteFile(filepath.Join(dir, "charts", "other-1.0.0.tgz"), charttest.Archive(t, "other", "1.0.0"), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	res, err := m.Update(context.Background(), dir, deps.Options{SourceDateEpoch: &lockEpoch})
@@ -75,7 +47,7 @@ func TestDependencyUpdate(t *testing.T) {
 		t.Fatal(err)
 	}
 	depGolden(t, "dependency-update-chart-lock", lock)
-	if got, want := lsDir(t, filepath.Join(dir, "charts")), []string{".gitkeep", "other-1.0.0.tgz", "sub-0.1.0.tgz", "web-1.2.0.tgz"}; !slices.Equal(got, want) {
+	if got, want := charttest.Vendored(t, dir), []string{".gitkeep", "other-1.0.0.tgz", "sub-0.1.0.tgz", "web-1.2.0.tgz"}; !slices.Equal(got, want) {
 		t.Errorf("charts/ = %v, want %v", got, want)
 	}
 	if !slices.Equal(res.Removed, []string{"charts/web-1.0.0.tgz"}) {
@@ -106,7 +78,7 @@ func TestDependencyUpdate(t *testing.T) {
 }
 
 func TestDependencyUpdateUsesNowWithoutEpoch(t *testing.T) {
-	dir, m, _ := depSetup(t, twoDeps)
+	dir, m, _ := depSetup(t, charttest.SubAndWeb)
 	if _, err := m.Update(context.Background(), dir, deps.Options{}); err != nil {
 		t.Fatal(err)
 	}
@@ -117,7 +89,7 @@ func TestDependencyUpdateUsesNowWithoutEpoch(t *testing.T) {
 }
 
 func TestDependencyBuild(t *testing.T) {
-	dir, m, cr := depSetup(t, twoDeps)
+	dir, m, cr := depSetup(t, charttest.SubAndWeb)
 	if _, err := m.Update(context.Background(), dir, deps.Options{SourceDateEpoch: &lockEpoch}); err != nil {
 		t.Fatal(err)
 	}
@@ -133,7 +105,7 @@ func TestDependencyBuild(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := lsDir(t, filepath.Join(dir, "charts")); !slices.Equal(got, []string{"sub-0.1.0.tgz", "web-1.2.0.tgz"}) {
+	if got := charttest.Vendored(t, dir); !slices.Equal(got, []string{"sub-0.1.0.tgz", "web-1.2.0.tgz"}) {
 		t.Errorf("charts/ = %v", got)
 	}
 	got, _ := os.ReadFile(filepath.Join(dir, "charts", "web-1.2.0.tgz"))
@@ -148,7 +120,7 @@ func TestDependencyBuild(t *testing.T) {
 }
 
 func TestDependencyBuildOutOfDate(t *testing.T) {
-	dir, m, _ := depSetup(t, twoDeps)
+	dir, m, _ := depSetup(t, charttest.SubAndWeb)
 	if _, err := m.Update(context.Background(), dir, deps.Options{SourceDateEpoch: &lockEpoch}); err != nil {
 		t.Fatal(err)
 	}
@@ -168,13 +140,13 @@ func TestDependencyBuildOutOfDate(t *testing.T) {
 	if _, err := m.Build(context.Background(), dir, deps.Options{}); err != nil {
 		t.Fatal(err)
 	}
-	if got := lsDir(t, filepath.Join(dir, "charts")); !slices.Equal(got, []string{"sub-0.1.0.tgz", "web-2.0.0.tgz"}) {
+	if got := charttest.Vendored(t, dir); !slices.Equal(got, []string{"sub-0.1.0.tgz", "web-2.0.0.tgz"}) {
 		t.Errorf("charts/ = %v", got)
 	}
 }
 
 func TestDependencyBuildWithoutLockUpdates(t *testing.T) {
-	dir, m, _ := depSetup(t, twoDeps)
+	dir, m, _ := depSetup(t, charttest.SubAndWeb)
 	res, err := DependencyBuild{m.sources()}.Run(context.Background(), DependencyOptions{Dir: dir, SourceDateEpoch: &lockEpoch})
 	if err != nil {
 		t.Fatal(err)
@@ -182,7 +154,7 @@ func TestDependencyBuildWithoutLockUpdates(t *testing.T) {
 	if !res.NoLock || !res.LockWritten {
 		t.Errorf("NoLock %v, LockWritten %v: want an update", res.NoLock, res.LockWritten)
 	}
-	if got := lsDir(t, filepath.Join(dir, "charts")); !slices.Equal(got, []string{"sub-0.1.0.tgz", "web-1.2.0.tgz"}) {
+	if got := charttest.Vendored(t, dir); !slices.Equal(got, []string{"sub-0.1.0.tgz", "web-1.2.0.tgz"}) {
 		t.Errorf("charts/ = %v", got)
 	}
 }
@@ -227,14 +199,14 @@ func TestDependencyUpdateAddedRepoAlias(t *testing.T) {
 	if _, err := m.Build(context.Background(), dir, deps.Options{SkipRefresh: true}); err != nil {
 		t.Fatal(err)
 	}
-	if got := lsDir(t, filepath.Join(dir, "charts")); !slices.Equal(got, []string{"db-3.1.0.tgz", "web-1.0.0.tgz"}) {
+	if got := charttest.Vendored(t, dir); !slices.Equal(got, []string{"db-3.1.0.tgz", "web-1.0.0.tgz"}) {
 		t.Errorf("charts/ = %v", got)
 	}
 }
 
 func TestDependencyUpdateV1Requirements(t *testing.T) {
 	dir, m, _ := depSetup(t, "")
-	writeFiles(t, dir, map[string]string{
+	charttest.WriteFiles(t, dir, map[string]string{
 		"Chart.yaml":        "apiVersion: v1\nname: parent\nversion: 1.0.0\n",
 		"requirements.yaml": "dependencies:\n- name: web\n  version: ~1.0\n  repository: https://charts.example.com/stable\n",
 	})

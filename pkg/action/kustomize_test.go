@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/hoist-dev/hoist/pkg/chart/charttest"
 	"github.com/hoist-dev/hoist/pkg/postrender"
 	"github.com/hoist-dev/hoist/pkg/source/kpkg"
 	"github.com/hoist-dev/hoist/pkg/source/oci"
@@ -29,7 +30,7 @@ func TestKustomizePackageCheckedAtFetch(t *testing.T) {
 		t.Fatal(err)
 	}
 	data = append(data, "resourcez: []\n"...)
-	writeFiles(t, dir, map[string]string{"kustomization.yaml": string(data)})
+	charttest.WriteFiles(t, dir, map[string]string{"kustomization.yaml": string(data)})
 	p, err := kpkg.LoadDir(dir)
 	if err != nil {
 		t.Fatalf("the artifact check refuses the package: %v", err)

@@ -5,6 +5,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/hoist-dev/hoist/pkg/chart/charttest"
 )
 
 func TestLint(t *testing.T) {
@@ -14,7 +16,7 @@ func TestLint(t *testing.T) {
 		t.Fatal(err)
 	}
 	bad := writeChart(t, "Bad_Name", "1.0.0")
-	writeFiles(t, bad, map[string]string{"templates/deploy.yaml": "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: x\n"})
+	charttest.WriteFiles(t, bad, map[string]string{"templates/deploy.yaml": "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: x\n"})
 	res, err := Lint{}.Run(ctx, LintOptions{Charts: []string{good, bad, filepath.Join(t.TempDir(), "missing")}})
 	if err != nil {
 		t.Fatal(err)

@@ -9,12 +9,14 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/hoist-dev/hoist/pkg/chart/charttest"
 )
 
 func writeChart(t *testing.T, name, version string) string {
 	t.Helper()
 	dir := filepath.Join(t.TempDir(), name)
-	writeFiles(t, dir, map[string]string{
+	charttest.WriteFiles(t, dir, map[string]string{
 		"Chart.yaml":        "apiVersion: v2\nname: " + name + "\nversion: " + version + "\n",
 		"templates/cm.yaml": "kind: ConfigMap\n",
 	})
@@ -24,7 +26,7 @@ func writeChart(t *testing.T, name, version string) string {
 func writeKustomization(t *testing.T, name, version string) string {
 	t.Helper()
 	dir := filepath.Join(t.TempDir(), name)
-	writeFiles(t, dir, map[string]string{
+	charttest.WriteFiles(t, dir, map[string]string{
 		"kustomization.yaml": "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nmetadata:\n  name: " + name +
 			"\n  annotations:\n    hoist.dev/version: " + version + "\nresources:\n- cm.yaml\n",
 		"cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\n",

@@ -4,12 +4,14 @@ import (
 	"context"
 	"strings"
 	"testing"
+
+	"github.com/hoist-dev/hoist/pkg/chart/charttest"
 )
 
 func TestShowAndDependencyList(t *testing.T) {
 	ctx := context.Background()
 	dir := writeChart(t, "web", "1.0.0")
-	writeFiles(t, dir, map[string]string{
+	charttest.WriteFiles(t, dir, map[string]string{
 		"values.yaml": "# the replicas\nreplicas: 1\n",
 		"README.md":   "# web\n",
 	})
@@ -38,7 +40,7 @@ func TestShowAndDependencyList(t *testing.T) {
 // setupDeps writes a chart depending on web, which charts/ lacks.
 func setupDeps(t *testing.T) string {
 	dir := writeChart(t, "parent", "1.0.0")
-	writeFiles(t, dir, map[string]string{
+	charttest.WriteFiles(t, dir, map[string]string{
 		"Chart.yaml": "apiVersion: v2\nname: parent\nversion: 1.0.0\ndependencies:\n- name: web\n  version: ^1.0.0\n  repository: https://charts.example.com/stable\n",
 	})
 	return dir

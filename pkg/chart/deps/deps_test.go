@@ -11,43 +11,8 @@ import (
 	"time"
 
 	"github.com/hoist-dev/hoist/pkg/chart"
+	"github.com/hoist-dev/hoist/pkg/chart/charttest"
 )
-
-// setup writes a parent chart depending on a local chart (file://../sub) and on
-// others, and returns the parent's directory.
-func setup(t *testing.T, deps string) string {
-	t.Helper()
-	root := t.TempDir()
-	writeFiles(t, root, map[string]string{
-		"sub/Chart.yaml":          "apiVersion: v2\nname: sub\nversion: 0.1.0\n",
-		"sub/templates/cm.yaml":   "kind: ConfigMap\n",
-		"parent/Chart.yaml":       "apiVersion: v2\nname: parent\nversion: 1.0.0\ndependencies:\n" + deps,
-		"parent/templates/x.yaml": "kind: Secret\n",
-	})
-	return filepath.Join(root, "parent")
-}
-
-const twoDeps = `- name: sub
-  version: "~0.1"
-  repository: file://../sub
-- name: web
-  version: ^1.0.0
-  repository: https://charts.example.com/stable/
-  alias: frontend
-`
-
-func ls(t *testing.T, dir string) []string {
-	t.Helper()
-	es, err := os.ReadDir(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var out []string
-	for _, e := range es {
-		out = append(out, e.Name())
-	}
-	return out
-}
 
 func TestHashReqMatchesHelm(t *testing.T) {
 	// The digest Helm's own tests expect for this input.
@@ -66,10 +31,10 @@ func TestHashReqMatchesHelm(t *testing.T) {
 // packaged here, fetched archives vendored, stale versions removed, the lock written
 // once, aliased repositories resolved and refreshed.
 func TestUpdateVendorsAndLocks(t *testing.T) {
-	dir := setup(t, twoDeps+"- name: db\n  version: 3.x\n  repository: \"@stable\"\n")
+	dir := charttest.Parent(t, charttest.SubAndWeb+"- name: db\n  version: 3.x\n  repository: \"@stable\"\n")
 	f := newFakeFetcher(t, [2]string{"web", "1.0.0"}, [2]string{"web", "1.2.0"}, [2]string{"web", "2.0.0"}, [2]string{"db", "3.1.0"})
-	writeFiles(t, dir, map[string]string{"charts/.gitkeep": ""})
-	if err := os.WriteFile(filepath.Join(dir, "charts", "web-1.0.0.tgz"), archive(t, "web", "1.0.0"), 0o644); err != nil {
+	charttest.WriteFiles(t, dir, map[string]string{"charts/.gitkeep": ""})
+	if err := os.WriteFile(filepath.Join(dir, "charts", "web-1.0.0.tgz"), charttest.Archive(t, "web", "1.0.0"), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	m := &Manager{Fetcher: f, Now: func() time.Time { return epoch }}
@@ -77,7 +42,7 @@ func TestUpdateVendorsAndLocks(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got, want := ls(t, filepath.Join(dir, "charts")), []string{".gitkeep", "db-3.1.0.tgz", "sub-0.1.0.tgz", "web-1.2.0.tgz"}; !slices.Equal(got, want) {
+	if got, want := charttest.Vendored(t, dir), []string{".gitkeep", "db-3.1.0.tgz", "sub-0.1.0.tgz", "web-1.2.0.tgz"}; !slices.Equal(got, want) {
 		t.Errorf("charts/ = %v, want %v", got, want)
 	}
 	if !slices.Equal(res.Removed, []string{"charts/web-1.0.0.tgz"}) || !res.LockWritten {
@@ -97,12 +62,12 @@ func TestUpdateVendorsAndLocks(t *testing.T) {
 	if res, err := m.Update(context.Background(), dir, Options{SkipRefresh: true}); err != nil || res.LockWritten {
 		t.Fatalf("second update: %v, LockWritten %v", err, res != nil && res.LockWritten)
 	}
-	f.charts["web"]["1.9.0"] = archive(t, "web", "1.9.0")
+	f.charts["web"]["1.9.0"] = charttest.Archive(t, "web", "1.9.0")
 	os.RemoveAll(filepath.Join(dir, "charts"))
 	if _, err := m.Build(context.Background(), dir, Options{SkipRefresh: true}); err != nil {
 		t.Fatal(err)
 	}
-	if got, want := ls(t, filepath.Join(dir, "charts")), []string{"db-3.1.0.tgz", "sub-0.1.0.tgz", "web-1.2.0.tgz"}; !slices.Equal(got, want) {
+	if got, want := charttest.Vendored(t, dir), []string{"db-3.1.0.tgz", "sub-0.1.0.tgz", "web-1.2.0.tgz"}; !slices.Equal(got, want) {
 		t.Errorf("charts/ after build = %v, want %v", got, want)
 	}
 }
@@ -119,7 +84,7 @@ func TestUpdateChecksWhatWasFetched(t *testing.T) {
 		"local too old": {"- name: sub\n  version: ^1.0.0\n  repository: file://../sub\n", newFakeFetcher(t), `dependency "sub" (repository "file://../sub"): version 0.1.0 does not satisfy "^1.0.0"`},
 	} {
 		t.Run(name, func(t *testing.T) {
-			dir := setup(t, tc.deps)
+			dir := charttest.Parent(t, tc.deps)
 			_, err := (&Manager{Fetcher: tc.fetcher}).Update(context.Background(), dir, Options{})
 			if err == nil || !strings.Contains(err.Error(), tc.want) {
 				t.Fatalf("err = %v, want it to contain %q", err, tc.want)
@@ -145,14 +110,14 @@ func (r renamed) Fetch(ctx context.Context, req Request) (*Fetched, error) {
 }
 
 func TestBuildWithoutLock(t *testing.T) {
-	dir := setup(t, twoDeps)
+	dir := charttest.Parent(t, charttest.SubAndWeb)
 	if _, err := (&Manager{Fetcher: newFakeFetcher(t)}).Build(context.Background(), dir, Options{}); !errors.Is(err, ErrNoLock) {
 		t.Fatalf("err = %v", err)
 	}
 }
 
 func TestList(t *testing.T) {
-	dir := setup(t, twoDeps+`- name: db
+	dir := charttest.Parent(t, charttest.SubAndWeb+`- name: db
   version: ">=3"
   repository: https://charts.example.com/stable
 - name: cache
@@ -165,12 +130,12 @@ func TestList(t *testing.T) {
   version: 1.0.0
   repository: https://charts.example.com/stable
 `)
-	writeFiles(t, dir, map[string]string{
+	charttest.WriteFiles(t, dir, map[string]string{
 		"charts/inline/Chart.yaml": "apiVersion: v2\nname: inline\nversion: 2.3.0\n",
 	})
-	os.WriteFile(filepath.Join(dir, "charts", "db-2.0.0.tgz"), archive(t, "db", "2.0.0"), 0o644)
-	os.WriteFile(filepath.Join(dir, "charts", "web-1.2.0.tgz"), archive(t, "web", "1.2.0"), 0o644)
-	os.WriteFile(filepath.Join(dir, "charts", "odd-1.0.0.tgz"), archive(t, "even", "1.0.0"), 0o644)
+	os.WriteFile(filepath.Join(dir, "charts", "db-2.0.0.tgz"), charttest.Archive(t, "db", "2.0.0"), 0o644)
+	os.WriteFile(filepath.Join(dir, "charts", "web-1.2.0.tgz"), charttest.Archive(t, "web", "1.2.0"), 0o644)
+	os.WriteFile(filepath.Join(dir, "charts", "odd-1.0.0.tgz"), charttest.Archive(t, "even", "1.0.0"), 0o644)
 	l, err := List(dir)
 	if err != nil {
 		t.Fatal(err)
