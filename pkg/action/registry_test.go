@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/hoist-dev/hoist/pkg/chart"
+	"github.com/hoist-dev/hoist/pkg/chart/provenance/provenancetest"
 	"github.com/hoist-dev/hoist/pkg/source"
 	"github.com/hoist-dev/hoist/pkg/source/oci"
 )
@@ -152,7 +153,7 @@ func TestPull(t *testing.T) {
 	// A kustomize package has no provenance file: --verify removes it and fails, and
 	// reports it as pulled (the command prints what it pulled before the error).
 	r.kind = oci.KindPackage
-	_, ring := testKeys(t, t.TempDir(), "Release Bot")
+	_, ring := provenancetest.Keys(t, t.TempDir(), "Release Bot", "")
 	res, err = pull.Run(ctx, PullOptions{Refs: []string{"oci://r.example/app"}, Verify: true, Keyring: ring, Pull: oci.PullOptions{DestDir: dest}})
 	if err == nil || !strings.Contains(err.Error(), "is a kustomize package, which has no provenance file") || len(res.Pulled) != 1 {
 		t.Fatalf("verify a package: %+v, %v", res, err)

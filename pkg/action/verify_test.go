@@ -1,53 +1,18 @@
 package action
 
 import (
-	"bytes"
 	"context"
 	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
-	"github.com/ProtonMail/go-crypto/openpgp"
-	"github.com/ProtonMail/go-crypto/openpgp/armor"
-	"github.com/ProtonMail/go-crypto/openpgp/packet"
+	"github.com/hoist-dev/hoist/pkg/chart/provenance/provenancetest"
 )
-
-// testKeys writes a new key pair for name (e-mail <first name>@example.com): the
-// secret keyring, binary, and the public one, armored.
-func testKeys(t *testing.T, dir, name string) (secring, pubring string) {
-	t.Helper()
-	e, err := openpgp.NewEntity(name, "", strings.ToLower(strings.Fields(name)[0])+"@example.com", &packet.Config{Algorithm: packet.PubKeyAlgoEdDSA})
-	if err != nil {
-		t.Fatal(err)
-	}
-	var pub bytes.Buffer
-	w, err := armor.Encode(&pub, openpgp.PublicKeyType, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := e.Serialize(w); err != nil {
-		t.Fatal(err)
-	}
-	w.Close()
-	var sec bytes.Buffer
-	if err := e.SerializePrivateWithoutSigning(&sec, nil); err != nil {
-		t.Fatal(err)
-	}
-	secring, pubring = filepath.Join(dir, "secring.gpg"), filepath.Join(dir, "pubring.asc")
-	if err := os.WriteFile(secring, sec.Bytes(), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(pubring, pub.Bytes(), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	return secring, pubring
-}
 
 func TestPackageSignVerify(t *testing.T) {
 	ctx := context.Background()
 	keys := t.TempDir()
-	secring, pubring := testKeys(t, keys, "Release Bot")
+	secring, pubring := provenancetest.Keys(t, keys, "Release Bot", "")
 	res, err := Package{}.Run(ctx, PackageOptions{Dirs: []string{writeChart(t, "web", "1.0.0")}, Destination: t.TempDir(), Sign: true, Keyring: secring})
 	if err != nil {
 		t.Fatal(err)
@@ -60,7 +25,7 @@ func TestPackageSignVerify(t *testing.T) {
 	if err != nil || !strings.HasPrefix(v.Signer, "Release Bot") || !strings.HasPrefix(v.FileHash, "sha256:") || v.FileName != "web-1.0.0.tgz" {
 		t.Fatalf("verify: %+v, %v", v, err)
 	}
-	_, otherPub := testKeys(t, t.TempDir(), "Mallory Example")
+	_, otherPub := provenancetest.Keys(t, t.TempDir(), "Mallory Example", "")
 	if _, err := (Verify{}).Run(ctx, VerifyOptions{Archive: p.Archive, Keyring: otherPub}); err == nil || !strings.Contains(err.Error(), "verifying "+p.Archive) {
 		t.Errorf("another key: %v", err)
 	}

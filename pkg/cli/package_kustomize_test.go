@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hoist-dev/hoist/pkg/chart/provenance/provenancetest"
 	"github.com/hoist-dev/hoist/pkg/source/kpkg"
 	"github.com/hoist-dev/hoist/pkg/testenv"
 )
@@ -198,7 +199,7 @@ func TestE2EPackagePushPullInstall(t *testing.T) {
 	if got := string(readFile(t, filepath.Join(dest, "src", "app", "cm.yaml"))); !strings.Contains(got, "message: second") {
 		t.Errorf("untarred the wrong version: %q", got)
 	}
-	_, pubring := signingKeys(t, t.TempDir(), "Release Bot", "")
+	_, pubring := provenancetest.Keys(t, t.TempDir(), "Release Bot", "")
 	verifyDest := t.TempDir()
 	if _, errOut, code := run(t, "pull", repo, "--version", "1.0.0", "--plain-http", "-d", verifyDest, "--verify", "--keyring", pubring); code != 1 || !strings.Contains(errOut, "is a kustomize package, which has no provenance file") {
 		t.Errorf("pull --verify: exit %d %q", code, errOut)

@@ -1,55 +1,15 @@
 package cli
 
 import (
-	"bytes"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
-	"github.com/ProtonMail/go-crypto/openpgp"
-	"github.com/ProtonMail/go-crypto/openpgp/armor"
-	"github.com/ProtonMail/go-crypto/openpgp/packet"
-
 	"github.com/hoist-dev/hoist/pkg/chart/provenance"
+	"github.com/hoist-dev/hoist/pkg/chart/provenance/provenancetest"
 	"github.com/hoist-dev/hoist/pkg/testenv"
 )
-
-// signingKeys makes a throwaway key and writes <dir>/secring.gpg (binary, the key
-// encrypted with passphrase unless it is empty) and <dir>/pubring.asc (armored).
-func signingKeys(t *testing.T, dir, name, passphrase string) (secring, pubring string) {
-	t.Helper()
-	e, err := openpgp.NewEntity(name, "", strings.ToLower(strings.Fields(name)[0])+"@example.com", &packet.Config{Algorithm: packet.PubKeyAlgoEdDSA})
-	if err != nil {
-		t.Fatal(err)
-	}
-	var pub bytes.Buffer
-	w, err := armor.Encode(&pub, openpgp.PublicKeyType, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := e.Serialize(w); err != nil {
-		t.Fatal(err)
-	}
-	w.Close()
-	if passphrase != "" {
-		if err := e.EncryptPrivateKeys([]byte(passphrase), nil); err != nil {
-			t.Fatal(err)
-		}
-	}
-	var sec bytes.Buffer
-	if err := e.SerializePrivateWithoutSigning(&sec, nil); err != nil {
-		t.Fatal(err)
-	}
-	secring, pubring = filepath.Join(dir, "secring.gpg"), filepath.Join(dir, "pubring.asc")
-	if err := os.WriteFile(secring, sec.Bytes(), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(pubring, pub.Bytes(), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	return secring, pubring
-}
 
 func writeChartDir(t *testing.T, name, version string) string {
 	t.Helper()
@@ -71,8 +31,8 @@ func writeChartDir(t *testing.T, name, version string) string {
 
 func TestPackageSignVerify(t *testing.T) {
 	keys := t.TempDir()
-	secring, pubring := signingKeys(t, keys, "Release Bot", "pass phrase")
-	_, otherPub := signingKeys(t, t.TempDir(), "Mallory Key", "")
+	secring, pubring := provenancetest.Keys(t, keys, "Release Bot", "pass phrase")
+	_, otherPub := provenancetest.Keys(t, t.TempDir(), "Mallory Key", "")
 	passFile := filepath.Join(keys, "pass")
 	if err := os.WriteFile(passFile, []byte("pass phrase\n"), 0o600); err != nil {
 		t.Fatal(err)
@@ -133,8 +93,8 @@ func TestPackageSignVerify(t *testing.T) {
 func TestE2EPullVerify(t *testing.T) {
 	env := testenv.Require(t)
 	isolateRegistryState(t)
-	secring, pubring := signingKeys(t, t.TempDir(), "Release Bot", "")
-	_, otherPub := signingKeys(t, t.TempDir(), "Mallory Key", "")
+	secring, pubring := provenancetest.Keys(t, t.TempDir(), "Release Bot", "")
+	_, otherPub := provenancetest.Keys(t, t.TempDir(), "Mallory Key", "")
 	org := "oci://" + env.Registry + "/" + uniqueName(t)
 
 	built := t.TempDir()
