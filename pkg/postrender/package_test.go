@@ -1,16 +1,10 @@
 package postrender
 
 import (
-	"archive/tar"
-	"bytes"
-	"compress/gzip"
-	"encoding/json"
 	"io/fs"
-	"maps"
 	"os"
 	"path/filepath"
 	"slices"
-	"strings"
 	"testing"
 
 	"sigs.k8s.io/kustomize/api/konfig"
@@ -70,70 +64,6 @@ func TestPackageErrors(t *testing.T) {
 	}}}
 	_, _, err := p.Render("ns")
 	wantError(t, err, ErrPatchTarget, "kustomize package: p/kustomization.yaml: patches[0]")
-}
-
-// TestArchive: Archive is deterministic and LoadArchive reads back the same
-// package.
-func TestArchive(t *testing.T) {
-	p, err := LoadPackage("testdata/packages/web")
-	if err != nil {
-		t.Fatal(err)
-	}
-	p.Files["bin/blob"] = "\x00\xff binary"
-	a1, err := p.Archive()
-	if err != nil {
-		t.Fatal(err)
-	}
-	a2, err := p.Archive()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !bytes.Equal(a1, a2) {
-		t.Error("Archive is not deterministic")
-	}
-	back, err := kpkg.LoadArchive(a1)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if back.Name != p.Name || back.Version != p.Version || !maps.Equal(back.Files, p.Files) {
-		t.Errorf("round trip: %s %s %v", back.Name, back.Version, slices.Sorted(maps.Keys(back.Files)))
-	}
-	// The entries: sorted, under web/, fixed metadata.
-	tr := tar.NewReader(gunzip(t, a1))
-	var names []string
-	for {
-		hd, err := tr.Next()
-		if err != nil {
-			break
-		}
-		names = append(names, hd.Name)
-		if hd.Mode != 0o644 || hd.ModTime.Unix() != 0 || hd.Uid != 0 || hd.Uname != "" {
-			t.Errorf("entry %s: mode %o, time %v, uid %d, uname %q", hd.Name, hd.Mode, hd.ModTime, hd.Uid, hd.Uname)
-		}
-	}
-	golden(t, "testdata/packages/web-archive.golden", strings.Join(names, "\n")+"\n")
-
-	config, err := p.Config()
-	if err != nil {
-		t.Fatal(err)
-	}
-	var pc kpkg.PackageConfig
-	if err := json.Unmarshal(config, &pc); err != nil || pc.Name != "web" || pc.Version != "0.0.0" {
-		t.Errorf("config %s: %+v, %v", config, pc, err)
-	}
-}
-
-func gunzip(t testing.TB, data []byte) *bytes.Reader {
-	t.Helper()
-	zr, err := gzip.NewReader(bytes.NewReader(data))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var out bytes.Buffer
-	if _, err := out.ReadFrom(zr); err != nil {
-		t.Fatal(err)
-	}
-	return bytes.NewReader(out.Bytes())
 }
 
 // TestArchiveKustomizationChecked: kpkg.LoadArchive checks the artifact;

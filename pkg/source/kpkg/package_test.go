@@ -4,6 +4,7 @@ import (
 	"archive/tar"
 	"bytes"
 	"compress/gzip"
+	"encoding/json"
 	"errors"
 	"maps"
 	"slices"
@@ -60,6 +61,35 @@ func TestArchiveRoundTrip(t *testing.T) {
 	}
 	if !IsPackageArchive(a1) {
 		t.Error("IsPackageArchive = false for a package archive")
+	}
+	// The entries: sorted, under the package's name, fixed metadata.
+	zr, err := gzip.NewReader(bytes.NewReader(a1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr := tar.NewReader(zr)
+	var names []string
+	for {
+		hd, err := tr.Next()
+		if err != nil {
+			break
+		}
+		names = append(names, hd.Name)
+		if hd.Mode != 0o644 || hd.ModTime.Unix() != 0 || hd.Uid != 0 || hd.Uname != "" {
+			t.Errorf("entry %s: mode %o, time %v, uid %d, uname %q", hd.Name, hd.Mode, hd.ModTime, hd.Uid, hd.Uname)
+		}
+	}
+	if want := []string{"dir/a.yaml", "dir/bin/blob", "dir/kustomization.yaml"}; !slices.Equal(names, want) {
+		t.Errorf("entries %q, want %q", names, want)
+	}
+
+	config, err := back.Config()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var pc PackageConfig
+	if err := json.Unmarshal(config, &pc); err != nil || pc.Name != "web" || pc.Version != "1.2.3" {
+		t.Errorf("config %s: %+v, %v", config, pc, err)
 	}
 }
 
