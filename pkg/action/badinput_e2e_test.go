@@ -11,9 +11,9 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
-	"github.com/hoist-dev/hoist/pkg/kube"
 	"github.com/hoist-dev/hoist/pkg/release"
 	"github.com/hoist-dev/hoist/pkg/release/storage"
+	"github.com/hoist-dev/hoist/pkg/testenv"
 )
 
 // TestE2EBadInput: objects the API server rejects, a kind the cluster does not serve, a
@@ -21,11 +21,8 @@ import (
 // and leave the release rollback-able.
 func TestE2EBadInput(t *testing.T) {
 	t.Parallel()
-	cfg, ns, env := moreE2E(t)
-	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
-	defer cancel()
-	cs := clientsOf(cfg).Typed
-	step := steps(t)
+	cfg, ns, ctx, cs, step := scenario(t, 3*time.Minute)
+	env := testenv.Require(t)
 	const name = "bad"
 	chart := fetchLocal(t, rolloutChart)
 	wait := DeployOptions{Wait: true, Timeout: 60 * time.Second, HistoryMax: 20}
@@ -140,15 +137,7 @@ func TestE2EBadInput(t *testing.T) {
 	})
 
 	step("two upgrades at once: the second fails at once naming the holder", func(t *testing.T) {
-		rc, err := env.RESTConfig()
-		if err != nil {
-			t.Fatal(err)
-		}
-		clients, err := kube.NewClients(rc)
-		if err != nil {
-			t.Fatal(err)
-		}
-		second := NewConfiguration(clients, "e2e-second-operator", nil)
+		second := adminConfig(t, env, "e2e-second-operator", nil)
 		holder := cfg.Locker.(*storage.LeaseLocker).Identity
 		var wg sync.WaitGroup
 		var firstErr error
@@ -173,7 +162,7 @@ func TestE2EBadInput(t *testing.T) {
 			time.Sleep(20 * time.Millisecond)
 		}
 		start := time.Now()
-		_, err = Upgrade{Config: second}.Run(ctx, UpgradeOptions{Name: name, Namespace: ns, Chart: chart, Values: map[string]any{"message": "second"}})
+		_, err := Upgrade{Config: second}.Run(ctx, UpgradeOptions{Name: name, Namespace: ns, Chart: chart, Values: map[string]any{"message": "second"}})
 		if !errors.Is(err, storage.ErrLocked) {
 			t.Fatalf("want ErrLocked, got %v", err)
 		}

@@ -1,7 +1,6 @@
 package action
 
 import (
-	"context"
 	"crypto/sha256"
 	"fmt"
 	"strconv"
@@ -23,11 +22,7 @@ const bigRecordChart = "../../testdata/charts/big-record"
 // several Secrets, each under 1 MiB, and install, upgrade, history and rollback work.
 func TestE2EBigRecord(t *testing.T) {
 	t.Parallel()
-	cfg, ns, _ := moreE2E(t)
-	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
-	defer cancel()
-	cs := clientsOf(cfg).Typed
-	step := steps(t)
+	cfg, ns, ctx, cs, step := scenario(t, 3*time.Minute)
 	const name = "big"
 	chart := fetchLocal(t, bigRecordChart)
 	opts := DeployOptions{Timeout: 60 * time.Second, HistoryMax: 10}

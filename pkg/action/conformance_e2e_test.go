@@ -1,7 +1,6 @@
 package action
 
 import (
-	"context"
 	"os"
 	"path/filepath"
 	"strings"
@@ -24,11 +23,7 @@ func TestE2EConformanceUpgrade(t *testing.T) {
 		t.Skipf("conformance corpus absent (%v): the podinfo chart is needed", err)
 	}
 	t.Parallel()
-	cfg, ns, _ := moreE2E(t)
-	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
-	defer cancel()
-	cs := clientsOf(cfg).Typed
-	step := steps(t)
+	cfg, ns, ctx, cs, step := scenario(t, 3*time.Minute)
 	const name = "podinfo"
 	wait := DeployOptions{Wait: true, Timeout: 90 * time.Second, HistoryMax: 10}
 
@@ -102,29 +97,6 @@ func TestE2EConformanceUpgrade(t *testing.T) {
 			t.Fatalf("latest: %v %+v", err, r)
 		}
 	})
-}
-
-// copyTree copies a chart directory.
-func copyTree(t *testing.T, src, dst string) {
-	t.Helper()
-	err := filepath.WalkDir(src, func(p string, d os.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		rel, _ := filepath.Rel(src, p)
-		target := filepath.Join(dst, rel)
-		if d.IsDir() {
-			return os.MkdirAll(target, 0o755)
-		}
-		b, err := os.ReadFile(p)
-		if err != nil {
-			return err
-		}
-		return os.WriteFile(target, b, 0o644)
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
 }
 
 func rewrite(t *testing.T, path, old, new string) {

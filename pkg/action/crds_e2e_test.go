@@ -37,7 +37,7 @@ func TestE2ECRDsFromChart(t *testing.T) {
 
 	// Version 2 of the chart adds a short name to the CRD.
 	dir := t.TempDir()
-	copyDir(t, "../../testdata/charts/crds", dir)
+	copyTree(t, "../../testdata/charts/crds", dir)
 	crdFile := filepath.Join(dir, "crds", "gadget.yaml")
 	b, _ := os.ReadFile(crdFile)
 	if err := os.WriteFile(crdFile, []byte(strings.Replace(string(b), "singular: gadget}", "singular: gadget, shortNames: [gd]}", 1)), 0o644); err != nil {
@@ -58,27 +58,5 @@ func TestE2ECRDsFromChart(t *testing.T) {
 	}
 	if _, err := clientsOf(cfg).Dynamic.Resource(crds).Get(ctx, "gadgets.hoist.test", metav1.GetOptions{}); err != nil {
 		t.Fatalf("uninstall must keep CRDs: %v", err)
-	}
-}
-
-func copyDir(t *testing.T, from, to string) {
-	t.Helper()
-	err := filepath.Walk(from, func(p string, fi os.FileInfo, err error) error {
-		if err != nil {
-			return err
-		}
-		rel, _ := filepath.Rel(from, p)
-		dst := filepath.Join(to, rel)
-		if fi.IsDir() {
-			return os.MkdirAll(dst, 0o755)
-		}
-		b, err := os.ReadFile(p)
-		if err != nil {
-			return err
-		}
-		return os.WriteFile(dst, b, 0o644)
-	})
-	if err != nil {
-		t.Fatal(err)
 	}
 }

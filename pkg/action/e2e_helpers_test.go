@@ -5,6 +5,7 @@ import (
 	"context"
 	"log/slog"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -28,6 +29,20 @@ func e2eConfig(t *testing.T) (*Configuration, string) {
 	t.Helper()
 	env := testenv.Require(t)
 	ns := env.Namespace(t)
+	var log bytes.Buffer
+	cfg := adminConfig(t, env, "e2e-"+t.Name(), slog.New(slog.NewTextHandler(&log, nil)))
+	t.Cleanup(func() {
+		if t.Failed() {
+			t.Logf("operation log:\n%s", log.String())
+		}
+	})
+	return cfg, ns
+}
+
+// adminConfig is a Configuration on the test cluster as its admin, taking the releases'
+// locks as identity.
+func adminConfig(t *testing.T, env *testenv.Env, identity string, log *slog.Logger) *Configuration {
+	t.Helper()
 	rc, err := env.RESTConfig()
 	if err != nil {
 		t.Fatal(err)
@@ -36,14 +51,7 @@ func e2eConfig(t *testing.T) (*Configuration, string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var log bytes.Buffer
-	cfg := NewConfiguration(clients, "e2e-"+t.Name(), slog.New(slog.NewTextHandler(&log, nil)))
-	t.Cleanup(func() {
-		if t.Failed() {
-			t.Logf("operation log:\n%s", log.String())
-		}
-	})
-	return cfg, ns
+	return NewConfiguration(clients, identity, log)
 }
 
 func fetchLocal(t *testing.T, path string) *source.Fetched {
@@ -53,6 +61,29 @@ func fetchLocal(t *testing.T, path string) *source.Fetched {
 		t.Fatal(err)
 	}
 	return f
+}
+
+// copyTree copies a chart directory.
+func copyTree(t *testing.T, src, dst string) {
+	t.Helper()
+	err := filepath.WalkDir(src, func(p string, d os.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(src, p)
+		target := filepath.Join(dst, rel)
+		if d.IsDir() {
+			return os.MkdirAll(target, 0o755)
+		}
+		b, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		return os.WriteFile(target, b, 0o644)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
 }
 
 // clientsOf are the clients a Configuration made by NewConfiguration works with.
@@ -67,13 +98,14 @@ func releaseTest(ctx context.Context, cfg *Configuration, ns, name string, timeo
 	return res.Release, err
 }
 
-// moreE2E is e2eConfig plus a cleanup that deletes the namespace and force-deletes its
-// pods: kwok leaves pods annotated kwok.x-k8s.io/status=custom Terminating for ever once
-// deleted, which would keep the namespace Terminating for ever too.
-func moreE2E(t *testing.T) (*Configuration, string, *testenv.Env) {
+// scenario starts a scenario test of ordered steps: e2eConfig, a context that ends
+// after limit, the typed clients and the step runner (steps). A cleanup deletes the
+// namespace and force-deletes its pods: kwok leaves pods annotated
+// kwok.x-k8s.io/status=custom Terminating for ever once deleted, which would keep the
+// namespace Terminating for ever too.
+func scenario(t *testing.T, limit time.Duration) (*Configuration, string, context.Context, kubernetes.Interface, func(string, func(*testing.T))) {
 	t.Helper()
 	cfg, ns := e2eConfig(t)
-	env := testenv.Require(t)
 	cs := clientsOf(cfg).Typed
 	t.Cleanup(func() {
 		if os.Getenv("HOIST_E2E_KEEP") == "1" {
@@ -95,7 +127,9 @@ func moreE2E(t *testing.T) (*Configuration, string, *testenv.Env) {
 			time.Sleep(300 * time.Millisecond)
 		}
 	})
-	return cfg, ns, env
+	ctx, cancel := context.WithTimeout(context.Background(), limit)
+	t.Cleanup(cancel)
+	return cfg, ns, ctx, cs, steps(t)
 }
 
 // steps runs ordered scenario steps: a failed step stops the scenario.

@@ -1,7 +1,6 @@
 package action
 
 import (
-	"context"
 	"strconv"
 	"testing"
 	"time"
@@ -19,11 +18,7 @@ const hooksAllChart = "../../testdata/charts/hooks-all"
 // outcome.
 func TestE2EHooksEveryKind(t *testing.T) {
 	t.Parallel()
-	cfg, ns, _ := moreE2E(t)
-	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
-	defer cancel()
-	cs := clientsOf(cfg).Typed
-	step := steps(t)
+	cfg, ns, ctx, cs, step := scenario(t, 3*time.Minute)
 	const name = "hk"
 	chart := fetchLocal(t, hooksAllChart)
 	wait := DeployOptions{Wait: true, WaitForJobs: true, Timeout: 60 * time.Second, HistoryMax: 10}

@@ -1,7 +1,6 @@
 package action
 
 import (
-	"context"
 	"testing"
 	"time"
 
@@ -13,17 +12,15 @@ import (
 
 	"github.com/hoist-dev/hoist/pkg/kube"
 	"github.com/hoist-dev/hoist/pkg/release"
+	"github.com/hoist-dev/hoist/pkg/testenv"
 )
 
 // TestE2ENonAdmin: a user without rights gets errors that name what was forbidden, and
 // no pending revision or lock is left behind.
 func TestE2ENonAdmin(t *testing.T) {
 	t.Parallel()
-	admin, ns, env := moreE2E(t)
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	defer cancel()
-	acs := clientsOf(admin).Typed
-	step := steps(t)
+	admin, ns, ctx, acs, step := scenario(t, 2*time.Minute)
+	env := testenv.Require(t)
 	chart := fetchLocal(t, rolloutChart)
 
 	rc, err := clientcmd.BuildConfigFromFlags("", env.UserKubeconfig)

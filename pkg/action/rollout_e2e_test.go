@@ -1,7 +1,6 @@
 package action
 
 import (
-	"context"
 	"errors"
 	"strings"
 	"testing"
@@ -18,11 +17,7 @@ import (
 // a rollback to the good revision before the failure works.
 func TestE2EFailedRolloutWithoutAtomic(t *testing.T) {
 	t.Parallel()
-	cfg, ns, _ := moreE2E(t)
-	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
-	defer cancel()
-	cs := clientsOf(cfg).Typed
-	step := steps(t)
+	cfg, ns, ctx, cs, step := scenario(t, 3*time.Minute)
 	const name = "fail"
 	chart := fetchLocal(t, rolloutChart)
 	wait := DeployOptions{Wait: true, Timeout: 60 * time.Second, HistoryMax: 10}
@@ -105,11 +100,7 @@ func TestE2EFailedRolloutWithoutAtomic(t *testing.T) {
 // (naming the object and the field, leaving it intact) and recreates it with it.
 func TestE2EImmutableSelector(t *testing.T) {
 	t.Parallel()
-	cfg, ns, _ := moreE2E(t)
-	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
-	defer cancel()
-	cs := clientsOf(cfg).Typed
-	step := steps(t)
+	cfg, ns, ctx, cs, step := scenario(t, 3*time.Minute)
 	const name = "imm"
 	chart := fetchLocal(t, rolloutChart)
 	wait := DeployOptions{Wait: true, Timeout: 60 * time.Second, HistoryMax: 10}
