@@ -31,9 +31,7 @@ func failFirstWait(e *actiontest.Env) *atomic.Int32 {
 // the wait fails it rolls back to the last deployed revision as a new revision, says so
 // in the result, and returns the failure.
 func TestUpgradeAtomicRollsBack(t *testing.T) {
-	e := actiontest.NewEnv()
-	f := defaultChart(t)
-	install(t, e, "web", f, map[string]any{"msg": "one"}, action.DeployOptions{})
+	e, f := installedWeb(t, map[string]any{"msg": "one"})
 	upgrade(t, e, action.UpgradeOptions{Name: "web", Chart: f, Values: map[string]any{"msg": "two"}})
 	waits := failFirstWait(e)
 
@@ -129,9 +127,7 @@ func TestInstallAtomicUninstalls(t *testing.T) {
 // TestUpgradeWaitFailureWithoutAtomic pins that without --atomic a failed wait leaves
 // the revision failed and the previous one deployed (nothing is rolled back).
 func TestUpgradeWaitFailureWithoutAtomic(t *testing.T) {
-	e := actiontest.NewEnv()
-	f := defaultChart(t)
-	install(t, e, "web", f, nil, action.DeployOptions{})
+	e, f := installedWeb(t, nil)
 	e.Apply.FailWait(errNotReady)
 	res, err := action.Upgrade{Config: e.Config}.Run(t.Context(), action.UpgradeOptions{
 		Name: "web", Namespace: ns, Chart: f, Values: map[string]any{"msg": "two"}, DeployOptions: action.DeployOptions{Wait: true},
@@ -158,9 +154,7 @@ func (failingDeletes) Delete(context.Context, string, string, int) error { retur
 // only: when the rollout succeeded and was recorded deployed, and only the bookkeeping
 // after it failed (pruning history), the error is returned and nothing is rolled back.
 func TestUpgradeAtomicKeepsSuccessfulRollout(t *testing.T) {
-	e := actiontest.NewEnv()
-	f := defaultChart(t)
-	install(t, e, "web", f, map[string]any{"msg": "one"}, action.DeployOptions{})
+	e, f := installedWeb(t, map[string]any{"msg": "one"})
 	e.Config.Storage = failingDeletes{e.Storage}
 	res, err := action.Upgrade{Config: e.Config}.Run(t.Context(), action.UpgradeOptions{
 		Name: "web", Namespace: ns, Chart: f, Values: map[string]any{"msg": "two"},
@@ -184,9 +178,7 @@ func TestUpgradeAtomicKeepsSuccessfulRollout(t *testing.T) {
 // happened when its revision was recorded deployed, even if pruning history after it
 // failed; every failure is in the error.
 func TestUpgradeAtomicRollbackBookkeepingFails(t *testing.T) {
-	e := actiontest.NewEnv()
-	f := defaultChart(t)
-	install(t, e, "web", f, map[string]any{"msg": "one"}, action.DeployOptions{})
+	e, f := installedWeb(t, map[string]any{"msg": "one"})
 	failFirstWait(e)
 	e.Config.Storage = failingDeletes{e.Storage}
 	res, err := action.Upgrade{Config: e.Config}.Run(t.Context(), action.UpgradeOptions{

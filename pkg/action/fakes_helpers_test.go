@@ -87,6 +87,16 @@ func chartWith(t *testing.T, version, valuesYAML string, templates map[string]st
 // defaultChart is testChart 1.0.0 with no defaults that matter.
 func defaultChart(t *testing.T) *source.Fetched { return testChart(t, "1.0.0", "extra: false\n") }
 
+// installedWeb is a fake environment in which the release "web" is installed from
+// defaultChart with vals, and that chart.
+func installedWeb(t *testing.T, vals map[string]any) (*actiontest.Env, *source.Fetched) {
+	t.Helper()
+	e := actiontest.NewEnv()
+	f := defaultChart(t)
+	install(t, e, "web", f, vals, action.DeployOptions{})
+	return e, f
+}
+
 func install(t *testing.T, e *actiontest.Env, name string, f *source.Fetched, vals map[string]any, dep action.DeployOptions) *action.Result {
 	t.Helper()
 	res, err := action.Install{Config: e.Config}.Run(context.Background(), action.InstallOptions{

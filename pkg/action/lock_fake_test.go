@@ -63,9 +63,7 @@ func TestTakeOverOfPendingRevision(t *testing.T) {
 // by the next operation even when the lock was free (its holder released it): no
 // release stays pending for ever.
 func TestPendingRevisionWithoutTakeOver(t *testing.T) {
-	e := actiontest.NewEnv()
-	f := defaultChart(t)
-	install(t, e, "web", f, nil, action.DeployOptions{})
+	e, _ := installedWeb(t, nil)
 	r1 := revision(t, e, "web", 1)
 	r1.SetStatus(release.StatusUninstalling, "Deletion in progress")
 	if err := e.Storage.Update(context.Background(), r1); err != nil {
@@ -159,9 +157,7 @@ func TestLostLockMidApply(t *testing.T) {
 // ignored the lock), the upgrade's own update fails with ErrConflict instead of
 // overwriting it.
 func TestRecordChangedByAnotherWriter(t *testing.T) {
-	e := actiontest.NewEnv()
-	f := defaultChart(t)
-	install(t, e, "web", f, nil, action.DeployOptions{})
+	e, f := installedWeb(t, nil)
 	var once sync.Once
 	e.Apply.BeforeWrite = func(ctx context.Context, _ release.ObjectRef) error {
 		once.Do(func() {
@@ -202,9 +198,7 @@ func TestRecordChangedByAnotherWriter(t *testing.T) {
 // TestConcurrentOperationsAreSerialised pins that a second operation on a release whose
 // lock is held fails with ErrLocked and writes nothing.
 func TestConcurrentOperationsAreSerialised(t *testing.T) {
-	e := actiontest.NewEnv()
-	f := defaultChart(t)
-	install(t, e, "web", f, nil, action.DeployOptions{})
+	e, f := installedWeb(t, nil)
 	var once sync.Once
 	var before map[int]string
 	var inner error
@@ -231,9 +225,7 @@ func TestConcurrentOperationsAreSerialised(t *testing.T) {
 // while it waits neither rolls back nor records its failure: the new holder owns the
 // release now.
 func TestLostLockDuringAtomicWait(t *testing.T) {
-	e := actiontest.NewEnv()
-	f := defaultChart(t)
-	install(t, e, "web", f, nil, action.DeployOptions{})
+	e, f := installedWeb(t, nil)
 	var before map[int]string
 	var writes int
 	e.Apply.OnWait = func(ctx context.Context, _ []release.ObjectRef) error {

@@ -144,9 +144,7 @@ func TestDryRunWritesNothing(t *testing.T) {
 // TestFailedHook pins that a failing pre-upgrade hook fails the revision before any
 // object is applied, and that the post hook does not run.
 func TestFailedHook(t *testing.T) {
-	e := actiontest.NewEnv()
-	f := defaultChart(t)
-	install(t, e, "web", f, nil, action.DeployOptions{})
+	e, f := installedWeb(t, nil)
 	writes := len(e.Apply.Writes())
 	e.Hooks.Fail("web-pre", errors.New("job failed"))
 	_, err := action.Upgrade{Config: e.Config}.Run(t.Context(), action.UpgradeOptions{Name: "web", Namespace: ns, Chart: f, Values: map[string]any{"msg": "two"}})
@@ -176,9 +174,7 @@ func TestFailedHook(t *testing.T) {
 func TestCleanupAfterCancellation(t *testing.T) {
 	for _, atomicUpgrade := range []bool{false, true} {
 		t.Run(map[bool]string{false: "wait", true: "atomic"}[atomicUpgrade], func(t *testing.T) {
-			e := actiontest.NewEnv()
-			f := defaultChart(t)
-			install(t, e, "web", f, map[string]any{"msg": "one"}, action.DeployOptions{})
+			e, f := installedWeb(t, map[string]any{"msg": "one"})
 			ctx, cancel := context.WithCancel(context.Background())
 			defer cancel()
 			var waits atomic.Int32
@@ -231,10 +227,8 @@ func TestCleanupAfterCancellation(t *testing.T) {
 // upgrade's timeout plus the Configuration's clean-up timeout), and its failure is
 // still recorded.
 func TestCleanupIsBounded(t *testing.T) {
-	e := actiontest.NewEnv()
+	e, f := installedWeb(t, nil)
 	e.Config.CleanupTimeout = 200 * time.Millisecond
-	f := defaultChart(t)
-	install(t, e, "web", f, nil, action.DeployOptions{})
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	var waits atomic.Int32
@@ -268,9 +262,7 @@ func TestCleanupIsBounded(t *testing.T) {
 // operation would repair something: a revision an interrupted operation left pending
 // stays pending (the next real operation marks it failed).
 func TestDryRunLeavesPendingRevision(t *testing.T) {
-	e := actiontest.NewEnv()
-	f := defaultChart(t)
-	install(t, e, "web", f, nil, action.DeployOptions{})
+	e, f := installedWeb(t, nil)
 	r2 := *revision(t, e, "web", 1)
 	r2.Revision, r2.StoredVersion = 2, ""
 	r2.SetStatus(release.StatusPendingUpgrade, "Operation in progress")
