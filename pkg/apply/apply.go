@@ -214,7 +214,8 @@ func (m *Manager) prefetchSchemas(items []*item) {
 	s := m.Schemas()
 	seen := map[schema.GroupVersion]bool{}
 	for _, it := range items {
-		if it.live == nil {
+		// An object that visibly changes needs no proof (see provablyUnchanged).
+		if it.live == nil || scalarsDiffer(it.desired.Object, it.live.Object) {
 			continue
 		}
 		gv := it.desired.GroupVersionKind().GroupVersion()

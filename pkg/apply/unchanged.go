@@ -25,7 +25,7 @@ import (
 // schema for a list's keys, a field set it cannot read) it answers false and Apply asks
 // the server with a dry run.
 func provablyUnchanged(desired, live *unstructured.Unstructured, manager string, schemas *Schemas) bool {
-	if live == nil || live.GetDeletionTimestamp() != nil || hasNull(desired.Object) {
+	if live == nil || live.GetDeletionTimestamp() != nil || hasNull(desired.Object) || scalarsDiffer(desired.Object, live.Object) {
 		return false
 	}
 	apiVersion, raw, ok := appliedFields(live, manager)
@@ -80,6 +80,35 @@ func unchangedWith(tc managedfields.TypeConverter, withSchema bool, desired, liv
 	merged, err := l.Merge(d)
 	// value.Equals compares lists in order: an apply that reorders elements writes.
 	return err == nil && value.Equals(merged.AsValue(), l.AsValue())
+}
+
+// scalarsDiffer reports whether a value desired sets outside lists differs from the
+// live one, or is missing there: then the apply changes something, and no schema is
+// needed to say so. Lists are left to the proof (their elements may be keyed); a value
+// the server normalises ("0.5" CPUs) only costs a dry run.
+func scalarsDiffer(desired, live map[string]any) bool {
+	for k, d := range desired {
+		l, ok := live[k]
+		if !ok {
+			return true
+		}
+		switch dv := d.(type) {
+		case map[string]any:
+			lv, ok := l.(map[string]any)
+			if !ok || scalarsDiffer(dv, lv) {
+				return true
+			}
+		case []any:
+			if _, ok := l.([]any); !ok {
+				return true
+			}
+		default:
+			if d != l {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // withoutServerFields is a shallow copy of u without its status and managed fields,

@@ -333,3 +333,28 @@ data: {index: "1", other: "2"}
 		}
 	}
 }
+
+func TestScalarsDiffer(t *testing.T) {
+	live := map[string]any{
+		"metadata": map[string]any{"name": "a", "labels": map[string]any{"x": "1"}},
+		"spec":     map[string]any{"replicas": int64(2), "ports": []any{map[string]any{"port": int64(80)}}},
+	}
+	for _, c := range []struct {
+		name    string
+		desired map[string]any
+		want    bool
+	}{
+		{"same scalars", map[string]any{"metadata": map[string]any{"name": "a"}, "spec": map[string]any{"replicas": int64(2)}}, false},
+		{"a changed scalar", map[string]any{"spec": map[string]any{"replicas": int64(3)}}, true},
+		{"a new field", map[string]any{"spec": map[string]any{"paused": true}}, true},
+		{"a map where live has a scalar", map[string]any{"spec": map[string]any{"replicas": map[string]any{}}}, true},
+		{"lists are left to the proof", map[string]any{"spec": map[string]any{"ports": []any{map[string]any{"port": int64(81)}}}}, false},
+		{"a list where live has none", map[string]any{"spec": map[string]any{"volumes": []any{}}}, true},
+		// A false "changed" costs a dry run; a false "unchanged" would skip an apply.
+		{"another number type", map[string]any{"spec": map[string]any{"replicas": float64(2)}}, true},
+	} {
+		if got := scalarsDiffer(c.desired, live); got != c.want {
+			t.Errorf("%s: %v, want %v", c.name, got, c.want)
+		}
+	}
+}
