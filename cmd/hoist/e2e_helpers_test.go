@@ -5,7 +5,6 @@ import (
 	"context"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -20,35 +19,19 @@ import (
 	"github.com/hoist-dev/hoist/pkg/testenv"
 )
 
-var (
-	buildOnce sync.Once
-	builtBin  string
-	buildErr  error
-	buildOut  []byte
-)
-
-// hoistBin builds this command once per test binary, or returns $HOIST_CLI_BIN when
-// set (a binary built from this checkout, to spare the build when iterating).
+// hoistBin is this command built once per test binary (buildOnce, shared with the
+// start-up tests), or $HOIST_CLI_BIN when set (a binary built from this checkout, to
+// spare the build when iterating).
 func hoistBin(t *testing.T) string {
 	t.Helper()
 	if bin := os.Getenv("HOIST_CLI_BIN"); bin != "" {
 		return bin
 	}
-	buildOnce.Do(func() {
-		dir, err := os.MkdirTemp("", "hoist-e2e-bin-")
-		if err != nil {
-			buildErr = err
-			return
-		}
-		builtBin = filepath.Join(dir, "hoist")
-		cmd := exec.Command("go", "build", "-o", builtBin, ".")
-		cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
-		buildOut, buildErr = cmd.CombinedOutput()
-	})
-	if buildErr != nil {
-		t.Fatalf("building hoist: %v\n%s", buildErr, buildOut)
+	bin, err := buildOnce()
+	if err != nil {
+		t.Fatalf("building hoist: %v", err)
 	}
-	return builtBin
+	return bin
 }
 
 // cliEnv is one test's namespace on the shared environment, with the records' storage

@@ -71,7 +71,7 @@ func (a Upgrade) Run(ctx context.Context, opts UpgradeOptions) (*Result, error) 
 			CreateNamespace: opts.CreateNamespace, DeployOptions: opts.DeployOptions,
 		}
 		if opts.DryRun == DryRunClient {
-			return Install{Config: a.Config}.render(ctx, in, 1)
+			return Install(a).render(ctx, in, 1)
 		}
 		return Install{Config: cfg}.install(op, in)
 	}

@@ -68,8 +68,10 @@ func unchangedWith(tc managedfields.TypeConverter, withSchema bool, desired, liv
 			return false
 		}
 	}
-	// Live is the server's and conforms to the server's schema: no need to validate it.
-	l := typed.AsTypedUnvalidated(value.NewValueInterface(withoutServerFields(live).Object), d.Schema(), d.TypeRef())
+	l, err := typed.AsTyped(value.NewValueInterface(withoutServerFields(live).Object), d.Schema(), d.TypeRef())
+	if err != nil {
+		return false
+	}
 	if !withSchema {
 		// The deduced schema merges every map, also those the server's replaces whole
 		// (a selector set to {}): compare desired with what hoist owns of live instead.

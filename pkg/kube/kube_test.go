@@ -14,7 +14,11 @@ func TestNewClients(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c.Config != cfg || c.Typed == nil || c.Dynamic == nil || c.Mapper == nil {
+	if c.Config.Host != cfg.Host || c.Typed == nil || c.Dynamic == nil || c.Mapper == nil {
 		t.Fatalf("clients: %+v", c)
+	}
+	// The clients' transport is fenced (package fence); the caller's config is left as it was.
+	if c.Config.WrapTransport == nil || cfg.WrapTransport != nil {
+		t.Fatalf("fenced transport: clients %v, caller's config %v", c.Config.WrapTransport != nil, cfg.WrapTransport != nil)
 	}
 }

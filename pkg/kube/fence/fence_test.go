@@ -26,7 +26,11 @@ func TestWrapChecksWritesOnly(t *testing.T) {
 	}
 	for _, m := range []string{http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete} {
 		req, _ := http.NewRequestWithContext(ctx, m, srv.URL, nil)
-		if _, err := client.Do(req); !errors.Is(err, lost) {
+		resp, err := client.Do(req)
+		if resp != nil {
+			resp.Body.Close()
+		}
+		if !errors.Is(err, lost) {
 			t.Fatalf("%s: got %v, want the check's error", m, err)
 		}
 	}
