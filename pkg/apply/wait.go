@@ -408,7 +408,8 @@ func (m *Manager) watch(parent context.Context, objs []release.ObjectRef, spec w
 			_, failed, notReady := outcome()
 			e := &WaitError{Total: len(objs), Elapsed: time.Since(start), Failed: failed, NotReady: notReady, Timeout: spec.timeout}
 			if parent.Err() != nil {
-				e.Err = parent.Err()
+				// The cause says why (a lost release lock, say), not only "canceled".
+				e.Err = context.Cause(parent)
 			} else {
 				e.TimedOut, e.Err = true, ctx.Err()
 			}
