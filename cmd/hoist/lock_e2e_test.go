@@ -73,7 +73,9 @@ func TestE2EKilledCLI(t *testing.T) {
 			if err == nil {
 				break
 			}
-			if !strings.Contains(text, "another operation is in progress") || time.Since(killed) > 45*time.Second {
+			// The lease looks expired 30 s after its last renewal; the take-over then
+			// watches it for 30 s more on the taker's own clock.
+			if !strings.Contains(text, "another operation is in progress") || time.Since(killed) > 90*time.Second {
 				t.Fatalf("upgrade after the kill (%s later): %v\n%s", time.Since(killed).Round(time.Second), err, text)
 			}
 			time.Sleep(2 * time.Second)
@@ -286,4 +288,78 @@ data:
 		t.Fatal(err)
 	}
 	return dir
+}
+
+// TestE2EUnlock: hoist unlock removes the lock a killed upgrade left once it has seen
+// the lease go unrenewed, refuses while a live upgrade renews it, and with --force
+// removes it anyway, after which that upgrade loses its lock and writes nothing more.
+func TestE2EUnlock(t *testing.T) {
+	e := newCLIEnv(t)
+	t.Parallel()
+	e.extraEnv = []string{"HOIST_LEASE_DURATION=4s"}
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	step := steps(t)
+	const name = "unlock"
+	chartDir, err := filepath.Abs(rolloutChart)
+	if err != nil {
+		t.Fatal(err)
+	}
+	stuck := func(rev int) (*exec.Cmd, *syncBuffer) {
+		cmd, out := e.start("upgrade", name, chartDir, "--set", "neverReady=true", "--set", fmt.Sprintf("message=stuck-%d", rev), "--wait", "--timeout", "5m")
+		e.waitPending(ctx, name, rev, out)
+		return cmd, out
+	}
+
+	step("install", func(t *testing.T) {
+		if out, err := e.run("install", name, chartDir, "--wait", "--timeout", "60s"); err != nil {
+			t.Fatalf("%v\n%s", err, out)
+		}
+	})
+
+	step("the lock of a killed upgrade", func(t *testing.T) {
+		cmd, _ := stuck(2)
+		_ = cmd.Process.Kill()
+		_ = cmd.Wait()
+		text, err := e.run("unlock", name)
+		if err != nil {
+			t.Fatalf("unlock: %v\n%s", err, text)
+		}
+		wantContains(t, "unlock", text, "unlocked", fmt.Sprintf("@%d", cmd.Process.Pid))
+		// No take-over wait now: the next upgrade starts at once and fails revision 2.
+		if text, err := e.run("upgrade", name, chartDir, "--set", "message=after", "--wait", "--timeout", "60s"); err != nil {
+			t.Fatalf("upgrade after unlock: %v\n%s", err, text)
+		}
+		h := e.wantHistory(ctx, name, release.StatusSuperseded, release.StatusFailed, release.StatusDeployed)
+		wantContains(t, "revision 2", h[1].Description, "Interrupted")
+	})
+
+	step("a live holder: refused, then forced", func(t *testing.T) {
+		cmd, out := stuck(4)
+		text, err := e.run("unlock", name)
+		if err == nil {
+			t.Fatalf("unlock of a live holder's lock succeeded:\n%s", text)
+		}
+		wantContains(t, "the refusal", text, "renewed its lease", "--force")
+		before := e.recordsNow(ctx, name)
+		if text, err := e.run("unlock", name, "--force"); err != nil {
+			t.Fatalf("unlock --force: %v\n%s", err, text)
+		}
+		done := make(chan error, 1)
+		go func() { done <- cmd.Wait() }()
+		select {
+		case err := <-done:
+			var ee *exec.ExitError
+			if !errors.As(err, &ee) || ee.ExitCode() == 0 {
+				t.Fatalf("want a non-zero exit, got %v\n%s", err, out)
+			}
+		case <-time.After(30 * time.Second):
+			t.Fatalf("the upgrade whose lock was removed did not stop:\n%s", out)
+		}
+		wantContains(t, "its output", out.String(), storage.ErrLockLost.Error(), "nothing more was written")
+		after := e.recordsNow(ctx, name)
+		if len(after) != len(before) || after[len(after)-1].StoredVersion != before[len(before)-1].StoredVersion {
+			t.Fatalf("records changed after the lock was removed: %d -> %d", len(before), len(after))
+		}
+	})
 }

@@ -73,7 +73,7 @@ func NewConfiguration(clients *kube.Clients, identity string, log *slog.Logger) 
 	return &Configuration{
 		Cluster:      NewKubeCluster(clients),
 		Storage:      &storage.Secrets{Client: clients.Typed},
-		Locker:       &storage.LeaseLocker{Client: clients.Typed, Identity: identity},
+		Locker:       &storage.LeaseLocker{Client: clients.Typed, Identity: identity, Log: log},
 		Apply:        am,
 		Hooks:        &KubeHooks{Clients: clients, Apply: am, Log: log},
 		FieldManager: am.FieldManager,

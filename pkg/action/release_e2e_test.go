@@ -7,8 +7,10 @@ import (
 	"testing"
 	"time"
 
+	coordinationv1 "k8s.io/api/coordination/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/utils/ptr"
 
 	"github.com/hoist-dev/hoist/pkg/release"
 	"github.com/hoist-dev/hoist/pkg/release/storage"
@@ -145,8 +147,14 @@ func TestE2EReleaseLifecycle(t *testing.T) {
 		if err := cfg.Storage.Create(ctx, &pending); err != nil {
 			t.Fatal(err)
 		}
-		dead := &storage.LeaseLocker{Client: cs, Identity: "killed-process", Now: func() time.Time { return time.Now().Add(-time.Hour) }}
-		if _, err := dead.Lock(ctx, ns, "life"); err != nil {
+		// The lease a killed process left: renewed an hour ago, never again; its 3 s
+		// duration is how long the next operation watches it before taking over.
+		hourAgo := metav1.NewMicroTime(time.Now().Add(-time.Hour))
+		if _, err := cs.CoordinationV1().Leases(ns).Create(ctx, &coordinationv1.Lease{
+			ObjectMeta: metav1.ObjectMeta{Name: storage.LeaseName("life"), Namespace: ns},
+			Spec: coordinationv1.LeaseSpec{HolderIdentity: ptr.To("killed-process"), LeaseDurationSeconds: ptr.To(int32(3)),
+				AcquireTime: &hourAgo, RenewTime: &hourAgo},
+		}, metav1.CreateOptions{}); err != nil {
 			t.Fatal(err)
 		}
 		res, err := Upgrade{Config: cfg}.Run(ctx, UpgradeOptions{Name: "life", Namespace: ns, Chart: fetchLocal(t, lifecycleChart), DeployOptions: wait})

@@ -59,6 +59,7 @@ history you can roll back, and runs the same engine in-cluster as hoist-controll
 		newUpgradeCmd(deps, s),
 		newRollbackCmd(s),
 		newUninstallCmd(s),
+		newUnlockCmd(s),
 		newHistoryCmd(s),
 		newStatusCmd(s),
 		newListCmd(s),

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"sync"
 	"time"
 
@@ -118,6 +119,8 @@ func (l *Lock) Release() {
 // Locker serialises operations on a release.
 type Locker interface {
 	Lock(ctx context.Context, namespace, name string) (*Lock, error)
+	// Unlock removes a release's lock (see LeaseLocker.Unlock) and names its holder.
+	Unlock(ctx context.Context, namespace, name string, force bool) (string, error)
 }
 
 // LeaseLocker locks a release with a coordination.k8s.io Lease named
@@ -132,9 +135,14 @@ type LeaseLocker struct {
 	// Now is the wall clock written into leases and compared with others' (default
 	// time.Now).
 	Now func() time.Time
-	// Monotonic is the clock a held lock measures its own age with (default time.Now,
-	// whose monotonic reading is what counts).
+	// Monotonic is the clock a held lock measures its own age with, and a take-over the
+	// silence of a lease (default time.Now, whose monotonic reading is what counts).
 	Monotonic func() time.Time
+	// Log receives what locking waits for (nil: nothing).
+	Log *slog.Logger
+
+	// sleep waits (tests replace it to move their clock instead).
+	sleep func(ctx context.Context, d time.Duration) error
 }
 
 // LeaseName is the Lease that locks a release.
@@ -183,19 +191,34 @@ func (l *LeaseLocker) Lock(ctx context.Context, ns, name string) (*Lock, error) 
 			return fail(fmt.Errorf("locking release %s in %s: %w", name, ns, gerr))
 		}
 		holder := ptr.Deref(cur.Spec.HolderIdentity, "")
-		if holder != "" && !l.expired(cur) {
-			since := ""
-			if cur.Spec.AcquireTime != nil {
-				since = " since " + cur.Spec.AcquireTime.UTC().Format(time.RFC3339)
+		if holder != "" {
+			if l.looksLive(cur) {
+				since := ""
+				if cur.Spec.AcquireTime != nil {
+					since = " since " + cur.Spec.AcquireTime.UTC().Format(time.RFC3339)
+				}
+				return fail(fmt.Errorf("release %s in %s: %w (held by %s%s; if that operation died, the next one takes over once its lease has gone %s without renewal, or run hoist unlock %s)",
+					name, ns, ErrLocked, holder, since, declaredDuration(cur, l.duration()), name))
 			}
-			return fail(fmt.Errorf("release %s in %s: %w (held by %s%s; it expires %s after its last renewal if that operation died)",
-				name, ns, ErrLocked, holder, since, l.duration()))
+			// It looks expired by this machine's clock, which proves nothing when clocks
+			// differ: take over only after seeing no renewal for the lease's whole
+			// duration, measured on this process's own clock (as client-go's leader
+			// election decides).
+			if cur, err = l.awaitSilence(ctx, leases, cur, name); err != nil {
+				return fail(err)
+			}
 		}
 		lock.TookOver = holder != ""
 		lock.PreviousHolder = holder
+		// The lock's age counts from this request, not from before the wait.
+		asked := lock.clock()
+		takeover := metav1.NewMicroTime(l.now())
+		spec.AcquireTime, spec.RenewTime = &takeover, &takeover
 		cur.Spec = spec
 		// Conditional on the resourceVersion read: of two takers, one wins.
-		if lease, err = leases.Update(ctx, cur, metav1.UpdateOptions{}); err != nil {
+		if lease, err = leases.Update(ctx, cur, metav1.UpdateOptions{}); err == nil {
+			lock.renewedAt(asked)
+		} else {
 			if apierrors.IsConflict(err) {
 				return fail(fmt.Errorf("release %s in %s: %w (another operation took the lock at the same moment)", name, ns, ErrLocked))
 			}
@@ -285,16 +308,118 @@ func sameAcquire(a, b *coordinationv1.Lease) bool {
 	return a.Spec.AcquireTime.Equal(b.Spec.AcquireTime)
 }
 
-func (l *LeaseLocker) expired(lease *coordinationv1.Lease) bool {
+// looksLive reports whether the lease was renewed within its duration by this machine's
+// clock, and not implausibly far in the future (a holder whose clock runs fast). A lease
+// that looks live is refused at once; one that does not is only a candidate for a
+// take-over, decided by awaitSilence.
+func (l *LeaseLocker) looksLive(lease *coordinationv1.Lease) bool {
 	renew := lease.Spec.RenewTime
 	if renew == nil {
 		renew = lease.Spec.AcquireTime
 	}
 	if renew == nil {
-		return true
+		return false
 	}
-	d := time.Duration(ptr.Deref(lease.Spec.LeaseDurationSeconds, int32(l.duration()/time.Second))) * time.Second
-	return l.now().After(renew.Add(d))
+	d, now := declaredDuration(lease, l.duration()), l.now()
+	return now.Before(renew.Add(d)) && renew.Time.Before(now.Add(d))
+}
+
+// declaredDuration is the lease's own duration (its holder's setting), else def.
+func declaredDuration(lease *coordinationv1.Lease, def time.Duration) time.Duration {
+	if s := ptr.Deref(lease.Spec.LeaseDurationSeconds, 0); s > 0 {
+		return time.Duration(s) * time.Second
+	}
+	return def
+}
+
+// renewalOf identifies one renewal of a lease: any change means its holder is alive
+// (or another took it). The resourceVersion alone would do on a real server.
+func renewalOf(lease *coordinationv1.Lease) string {
+	var renew string
+	if lease.Spec.RenewTime != nil {
+		renew = lease.Spec.RenewTime.UTC().Format(time.RFC3339Nano)
+	}
+	return lease.ResourceVersion + "|" + ptr.Deref(lease.Spec.HolderIdentity, "") + "|" + renew
+}
+
+// awaitSilence watches a lease for its duration on this process's monotonic clock and
+// returns it once it has not changed for that long; a renewal in the meantime means its
+// holder is alive, and fails with ErrLocked.
+func (l *LeaseLocker) awaitSilence(ctx context.Context, leases leaseClient, cur *coordinationv1.Lease, name string) (*coordinationv1.Lease, error) {
+	mono := l.Monotonic
+	if mono == nil {
+		mono = time.Now
+	}
+	sleep := l.sleep
+	if sleep == nil {
+		sleep = sleepCtx
+	}
+	d := declaredDuration(cur, l.duration())
+	holder := ptr.Deref(cur.Spec.HolderIdentity, "")
+	if l.Log != nil {
+		l.Log.Info(fmt.Sprintf("release %s is locked by %s, whose lease looks expired; waiting %s for it to renew before taking over", name, holder, d),
+			"release", name, "namespace", cur.Namespace, "holder", holder, "wait", d.String())
+	}
+	seen, start := renewalOf(cur), mono()
+	step := min(d/10, time.Second)
+	for mono().Sub(start) < d {
+		if err := sleep(ctx, step); err != nil {
+			return nil, fmt.Errorf("locking release %s in %s: %w", name, cur.Namespace, err)
+		}
+		fresh, err := leases.Get(ctx, cur.Name, metav1.GetOptions{})
+		if apierrors.IsNotFound(err) {
+			return nil, fmt.Errorf("release %s in %s: %w (its holder %s released it just now; try again)", name, cur.Namespace, ErrLocked, holder)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("locking release %s in %s: %w", name, cur.Namespace, err)
+		}
+		if renewalOf(fresh) != seen {
+			return nil, fmt.Errorf("release %s in %s: %w (held by %s, which renewed its lease while this operation waited: its clock differs from this machine's, but it is alive)",
+				name, cur.Namespace, ErrLocked, ptr.Deref(fresh.Spec.HolderIdentity, holder))
+		}
+		cur = fresh
+	}
+	return cur, nil
+}
+
+func sleepCtx(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}
+
+// Unlock removes a release's lease, so that the next operation starts without waiting
+// for a take-over. Without force it first watches the lease for its duration and
+// refuses, naming the holder, if the holder renews it: that operation is alive. It
+// returns the holder it removed ("" when the release was not locked).
+func (l *LeaseLocker) Unlock(ctx context.Context, ns, name string, force bool) (string, error) {
+	leases := l.Client.CoordinationV1().Leases(ns)
+	cur, err := leases.Get(ctx, LeaseName(name), metav1.GetOptions{})
+	if apierrors.IsNotFound(err) {
+		return "", nil
+	}
+	if err != nil {
+		return "", fmt.Errorf("reading the lock of release %s in %s: %w", name, ns, err)
+	}
+	holder := ptr.Deref(cur.Spec.HolderIdentity, "")
+	if !force && holder != "" {
+		if cur, err = l.awaitSilence(ctx, leases, cur, name); err != nil {
+			return holder, fmt.Errorf("%w; hoist unlock --force removes it anyway (only if you know that operation is gone)", err)
+		}
+	}
+	err = leases.Delete(ctx, cur.Name, metav1.DeleteOptions{Preconditions: &metav1.Preconditions{ResourceVersion: &cur.ResourceVersion}})
+	if apierrors.IsConflict(err) {
+		return holder, fmt.Errorf("release %s in %s: %w (its lease changed while unlocking; try again)", name, ns, ErrLocked)
+	}
+	if err != nil && !apierrors.IsNotFound(err) {
+		return holder, fmt.Errorf("unlocking release %s in %s: %w", name, ns, err)
+	}
+	return holder, nil
 }
 
 // MemoryLocker is a Locker within one process (tests and fakes); safe for concurrent use.
@@ -330,6 +455,23 @@ func (m *MemoryLocker) Lock(ctx context.Context, ns, name string) (*Lock, error)
 		}
 	}
 	return l, nil
+}
+
+// Unlock implements Locker: a held lock is refused unless force, which takes it away
+// from its holder as Steal does.
+func (m *MemoryLocker) Unlock(_ context.Context, ns, name string, force bool) (string, error) {
+	m.mu.Lock()
+	k := ns + "/" + name
+	l := m.held[k]
+	m.mu.Unlock()
+	if l == nil {
+		return "", nil
+	}
+	if !force {
+		return "a holder in this process", fmt.Errorf("release %s in %s: %w (held in this process)", name, ns, ErrLocked)
+	}
+	m.Steal(ns, name, "hoist unlock --force")
+	return "a holder in this process", nil
 }
 
 // Steal takes a held lock away from its holder, as another process taking over an

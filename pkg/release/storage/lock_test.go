@@ -10,16 +10,39 @@ import (
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/kubernetes/fake"
+	"k8s.io/utils/ptr"
 
 	"github.com/hoist-dev/hoist/pkg/kube/fence"
 	"github.com/hoist-dev/hoist/pkg/testenv"
 )
 
-func lockContract(t *testing.T, newLocker func(id string, now func() time.Time) Locker, ns string) {
+// testClock is a clock tests move by hand; Sleep moves it instead of waiting.
+type testClock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *testClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
+
+func (c *testClock) add(d time.Duration) {
+	c.mu.Lock()
+	c.t = c.t.Add(d)
+	c.mu.Unlock()
+}
+
+func (c *testClock) Sleep(_ context.Context, d time.Duration) error {
+	c.add(d)
+	return nil
+}
+
+func lockContract(t *testing.T, newLocker func(id string, c *testClock) *LeaseLocker, ns string) {
 	ctx := context.Background()
-	clock := time.Now()
-	now := func() time.Time { return clock }
-	a, b := newLocker("a", now), newLocker("b", now)
+	c := &testClock{t: time.Now()}
+	a, b := newLocker("a", c), newLocker("b", c)
 	la, err := a.Lock(ctx, ns, "web")
 	if err != nil {
 		t.Fatal(err)
@@ -37,19 +60,24 @@ func lockContract(t *testing.T, newLocker func(id string, now func() time.Time) 
 	if err != nil || lb.TookOver {
 		t.Fatalf("after release: %v took over %v", err, lb != nil && lb.TookOver)
 	}
-	// b "dies" (never releases); after the lease expires a takes over.
-	clock = clock.Add(31 * time.Second)
+	// b "dies": it stops renewing and never releases. Once its lease looks expired, a
+	// watches it for the lease's duration and, seeing no renewal, takes over.
+	lb.lose(errors.New("killed"))
+	c.add(31 * time.Second)
 	la2, err := a.Lock(ctx, ns, "web")
-	if err != nil || !la2.TookOver {
+	if err != nil || !la2.TookOver || la2.PreviousHolder != "b" {
 		t.Fatalf("takeover after expiry: %v", err)
+	}
+	if err := la2.Check(); err != nil {
+		t.Fatalf("the lock taken over after the wait: %v", err)
 	}
 	la2.Release()
 }
 
 func TestLeaseLocker(t *testing.T) {
 	client := fake.NewClientset()
-	lockContract(t, func(id string, now func() time.Time) Locker {
-		return &LeaseLocker{Client: client, Identity: id, Now: now}
+	lockContract(t, func(id string, c *testClock) *LeaseLocker {
+		return &LeaseLocker{Client: client, Identity: id, Now: c.Now, Monotonic: c.Now, sleep: c.Sleep}
 	}, "ns")
 }
 
@@ -60,9 +88,63 @@ func TestE2ELeaseLocker(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	lockContract(t, func(id string, now func() time.Time) Locker {
-		return &LeaseLocker{Client: cs, Identity: id, Now: now}
+	// Leases of 3 s: the take-over waits that long, on the real clock.
+	lockContract(t, func(id string, c *testClock) *LeaseLocker {
+		return &LeaseLocker{Client: cs, Identity: id, Now: c.Now, Duration: 3 * time.Second}
 	}, ns)
+}
+
+// A killed holder whose clock ran a day fast left a lease renewed "tomorrow": it does
+// not block the release for a day; the next operation waits out the lease's duration.
+func TestLeaseFromTheFutureIsTakenOver(t *testing.T) {
+	client := fake.NewClientset()
+	c := &testClock{t: time.Now()}
+	fast := &LeaseLocker{Client: client, Identity: "fast", Now: func() time.Time { return c.Now().Add(24 * time.Hour) }}
+	lf, err := fast.Lock(context.Background(), "ns", "web")
+	if err != nil {
+		t.Fatal(err)
+	}
+	lf.lose(errors.New("killed"))
+	me := &LeaseLocker{Client: client, Identity: "me", Now: c.Now, Monotonic: c.Now, sleep: c.Sleep}
+	start := c.Now()
+	l, err := me.Lock(context.Background(), "ns", "web")
+	if err != nil || !l.TookOver || l.PreviousHolder != "fast" {
+		t.Fatalf("take-over of a lease from the future: %v", err)
+	}
+	if waited := c.Now().Sub(start); waited < 30*time.Second || waited > 32*time.Second {
+		t.Fatalf("waited %s, want the lease's 30s", waited)
+	}
+	l.Release()
+}
+
+// Unlock removes a dead holder's lease after watching it, a live one's only with force.
+func TestUnlock(t *testing.T) {
+	client := fake.NewClientset()
+	c := &testClock{t: time.Now()}
+	dead := &LeaseLocker{Client: client, Identity: "dead", Now: c.Now}
+	ld, err := dead.Lock(context.Background(), "ns", "web")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ld.lose(errors.New("killed"))
+	me := &LeaseLocker{Client: client, Identity: "me", Now: c.Now, Monotonic: c.Now, sleep: c.Sleep}
+	holder, err := me.Unlock(context.Background(), "ns", "web", false)
+	if err != nil || holder != "dead" {
+		t.Fatalf("unlock of a silent lease: %q %v", holder, err)
+	}
+	if holder, err := me.Unlock(context.Background(), "ns", "web", false); err != nil || holder != "" {
+		t.Fatalf("unlock of an unlocked release: %q %v", holder, err)
+	}
+	l, err := me.Lock(context.Background(), "ns", "web")
+	if err != nil || l.TookOver {
+		t.Fatalf("lock after unlock: %v (took over %v)", err, l != nil && l.TookOver)
+	}
+	if holder, err := (&LeaseLocker{Client: client, Identity: "x", Now: c.Now}).Unlock(context.Background(), "ns", "web", true); err != nil || holder != "me" {
+		t.Fatalf("forced unlock: %q %v", holder, err)
+	}
+	if _, err := client.CoordinationV1().Leases("ns").Get(context.Background(), LeaseName("web"), metav1.GetOptions{}); err == nil {
+		t.Fatal("the lease is still there after a forced unlock")
+	}
 }
 
 func TestLockLostByItsOwnClock(t *testing.T) {
@@ -157,42 +239,52 @@ func TestMemoryLockerConcurrentAndSteal(t *testing.T) {
 	}
 }
 
-// A holder whose lease another process took over (it looked expired to that one)
-// loses its lock at its next renewal, whatever its own clock says.
-func TestE2ELeaseTakenOverEndsTheLock(t *testing.T) {
+// Clock skew does not let a second operation take a live lease: b's clock runs a
+// minute fast, so a's lease looks expired to it, but a keeps renewing and b, watching,
+// sees it and gives up. A holder whose lease another process did take over loses its
+// lock at its next renewal, and its release leaves the new holder's lease alone.
+func TestE2ELeaseSkewAndTakeOver(t *testing.T) {
 	env := testenv.Require(t)
 	ns := env.Namespace(t)
 	cs, err := env.Clientset()
 	if err != nil {
 		t.Fatal(err)
 	}
+	ctx := context.Background()
 	a := &LeaseLocker{Client: cs, Identity: "a", Duration: 3 * time.Second}
-	la, err := a.Lock(context.Background(), ns, "web")
+	la, err := a.Lock(ctx, ns, "web")
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer la.Release()
 	later := func() time.Time { return time.Now().Add(time.Minute) }
 	b := &LeaseLocker{Client: cs, Identity: "b", Duration: 3 * time.Second, Now: later}
-	lb, err := b.Lock(context.Background(), ns, "web")
-	if err != nil || !lb.TookOver {
-		t.Fatalf("b's take-over: %v", err)
+	if _, err := b.Lock(ctx, ns, "web"); !errors.Is(err, ErrLocked) || !strings.Contains(err.Error(), "renewed its lease while this operation waited") {
+		t.Fatalf("b with a clock a minute fast: %v, want ErrLocked after seeing a renew", err)
 	}
-	defer lb.Release()
+	if err := la.Check(); err != nil {
+		t.Fatalf("a after b's attempt: %v", err)
+	}
+	// Another process takes the lease over (as one does after watching it go silent).
+	leases := cs.CoordinationV1().Leases(ns)
+	cur, err := leases.Get(ctx, LeaseName("web"), metav1.GetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cur.Spec.HolderIdentity = ptr.To("c")
+	if _, err := leases.Update(ctx, cur, metav1.UpdateOptions{}); err != nil {
+		t.Fatal(err)
+	}
 	select {
 	case <-la.Context().Done():
 	case <-time.After(time.Minute):
-		t.Fatal("a's lock did not end after b took the lease over")
+		t.Fatal("a's lock did not end after c took the lease over")
 	}
-	if err := la.Check(); !errors.Is(err, ErrLockLost) || !strings.Contains(err.Error(), "b took it over") {
+	if err := la.Check(); !errors.Is(err, ErrLockLost) || !strings.Contains(err.Error(), "c took it over") {
 		t.Fatalf("a's check: %v", err)
 	}
-	// a's release must leave b's lease alone.
 	la.Release()
-	if err := lb.Check(); err != nil {
-		t.Fatalf("b after a released: %v", err)
-	}
-	if _, err := cs.CoordinationV1().Leases(ns).Get(context.Background(), LeaseName("web"), metav1.GetOptions{}); err != nil {
-		t.Fatalf("b's lease: %v", err)
+	if got, err := leases.Get(ctx, LeaseName("web"), metav1.GetOptions{}); err != nil || ptr.Deref(got.Spec.HolderIdentity, "") != "c" {
+		t.Fatalf("c's lease after a released: %v", err)
 	}
 }
