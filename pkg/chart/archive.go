@@ -52,6 +52,9 @@ func (st *loadState) readArchive(r io.Reader) ([]*File, error) {
 		if err := checkEntryType(hd); err != nil {
 			return nil, fmt.Errorf("archive entry %q: %w", hd.Name, err)
 		}
+		if err := st.checkDirDepth(name); err != nil {
+			return nil, fmt.Errorf("archive entry: %w", err)
+		}
 		if prev, dup := seen[name]; dup {
 			return nil, fmt.Errorf("archive entry %q: %w: %q is also entry %q", hd.Name, ErrDuplicateFile, name, prev)
 		}

@@ -33,19 +33,29 @@ type Limits struct {
 	MaxTotalSize int64
 	// MaxDepth is the deepest nesting of subcharts (charts/a/charts/b is 2).
 	MaxDepth int
+	// MaxDirDepth is how many directories deep a file may be in a chart: 1 for
+	// templates/a.yaml, 4 for charts/a/templates/b.yaml. Directories are walked
+	// no deeper.
+	MaxDirDepth int
 }
 
 // DefaultLimits returns the limits used when none are given: Helm's 5 MiB per file
-// and 100 MiB in all (which Helm applies to archives only), 10,000 entries and 32
-// levels of subcharts (Helm has no limit for these two).
+// (DefaultMaxFileSize) and 100 MiB in all (which Helm applies to archives only),
+// 10,000 entries, 32 levels of subcharts and 128 levels of directories (Helm has
+// no limit for these three; 32 subcharts deep take 64 levels of charts/<name>).
 func DefaultLimits() Limits {
 	return Limits{
 		MaxFiles:     10_000,
-		MaxFileSize:  5 << 20,
+		MaxFileSize:  DefaultMaxFileSize,
 		MaxTotalSize: 100 << 20,
 		MaxDepth:     32,
+		MaxDirDepth:  128,
 	}
 }
+
+// DefaultMaxFileSize is the default Limits.MaxFileSize, also the size up to which
+// pkg/values reads a values file.
+const DefaultMaxFileSize = 5 << 20
 
 func (l Limits) orDefaults() Limits {
 	d := DefaultLimits()
@@ -61,6 +71,9 @@ func (l Limits) orDefaults() Limits {
 	if l.MaxDepth <= 0 {
 		l.MaxDepth = d.MaxDepth
 	}
+	if l.MaxDirDepth <= 0 {
+		l.MaxDirDepth = d.MaxDirDepth
+	}
 	return l
 }
 
@@ -75,7 +88,7 @@ type Loader struct {
 	Logger *slog.Logger
 }
 
-// Load loads a chart from a directory or, for any other file, from a gzipped tar
+// Load loads a chart from a directory or, for a regular file, from a gzipped tar
 // archive (.tgz, .tar.gz: the file's content decides, not its name).
 func Load(path string) (*Chart, error) { return Loader{}.Load(path) }
 
@@ -91,10 +104,12 @@ func LoadArchive(r io.Reader) (*Chart, error) { return Loader{}.LoadArchive(r) }
 // LoadFiles builds a chart from in-memory files (see Loader.LoadFiles).
 func LoadFiles(files []*File) (*Chart, error) { return Loader{}.LoadFiles(files) }
 
-// Load loads a chart from a directory (LoadDir) or an archive file. A file that
-// does not start with the gzip magic number is refused before it is read further,
-// with a hint when its name says YAML (a values file given in place of a chart).
-// Errors other than the path's own (it does not exist) are wrapped with the path.
+// Load loads a chart from a directory (LoadDir) or an archive file. Anything else
+// (a device, a FIFO, a socket) is refused with ErrUnsupportedFile before it is
+// read. A file that does not start with the gzip magic number is refused before it
+// is read further, with a hint when its name says YAML (a values file given in
+// place of a chart). Errors other than the path's own (it does not exist) are
+// wrapped with the path.
 func (l Loader) Load(name string) (*Chart, error) {
 	fi, err := os.Stat(name)
 	if err != nil {
@@ -113,7 +128,7 @@ func (l Loader) Load(name string) (*Chart, error) {
 var gzipMagic = []byte{0x1f, 0x8b, 0x08}
 
 func (l Loader) loadArchiveFile(name string) (*Chart, error) {
-	f, err := os.Open(name)
+	f, _, err := OpenRegular(name)
 	if err != nil {
 		return nil, err
 	}
@@ -151,25 +166,37 @@ func (l Loader) loadArchiveFile(name string) (*Chart, error) {
 //
 // Errors are wrapped with dir.
 func (l Loader) LoadDir(dir string) (*Chart, error) {
-	c, err := l.loadDir(dir)
-	if err != nil {
-		return nil, fmt.Errorf("chart directory %s: %w", dir, err)
-	}
-	return c, nil
+	c, _, err := l.LoadDirFiles(dir)
+	return c, err
 }
 
-func (l Loader) loadDir(dir string) (*Chart, error) {
+// LoadDirFiles is LoadDir, also returning the files it read (those .helmignore
+// keeps, byte order marks removed, in the order of the walk), for a caller that
+// digests them without reading the directory a second time.
+func (l Loader) LoadDirFiles(dir string) (*Chart, []*File, error) {
+	c, files, err := l.loadDir(dir)
+	if err != nil {
+		return nil, nil, fmt.Errorf("chart directory %s: %w", dir, err)
+	}
+	return c, files, nil
+}
+
+func (l Loader) loadDir(dir string) (*Chart, []*File, error) {
 	tree, err := openOSTree(dir)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	defer tree.close()
 	st := l.newState()
 	files, err := st.walk(tree)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	return st.loadFiles(files, 0)
+	c, err := st.loadFiles(files, 0)
+	if err != nil {
+		return nil, nil, err
+	}
+	return c, files, nil
 }
 
 // LoadFS loads the chart whose root is the root of fsys, with LoadDir's rules. A
@@ -247,6 +274,9 @@ func (l Loader) LoadFiles(files []*File) (*Chart, error) {
 			return nil, fmt.Errorf("file %q: %w", f.Name, ErrDuplicateFile)
 		}
 		seen[f.Name] = true
+		if err := st.checkDirDepth(f.Name); err != nil {
+			return nil, err
+		}
 		if err := st.addFile(f.Name, int64(len(f.Data))); err != nil {
 			return nil, err
 		}
@@ -286,6 +316,15 @@ func (st *loadState) addBytes(name string, n int64) error {
 		return fmt.Errorf("%q: %w: the chart is larger than the maximum size %d", name, ErrLimitExceeded, st.limits.MaxTotalSize)
 	}
 	st.total += n
+	return nil
+}
+
+// checkDirDepth refuses a file or directory name deeper in directories than
+// Limits.MaxDirDepth.
+func (st *loadState) checkDirDepth(name string) error {
+	if strings.Count(name, "/") > st.limits.MaxDirDepth {
+		return fmt.Errorf("%q: %w: directories nested more than %d deep", name, ErrLimitExceeded, st.limits.MaxDirDepth)
+	}
 	return nil
 }
 

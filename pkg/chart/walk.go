@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"syscall"
 )
 
 // chartTree is a chart's directory tree, on disk or in an fs.FS. Names are
@@ -51,8 +52,8 @@ func (st *loadState) walk(t chartTree) ([]*File, error) {
 		return nil, fmt.Errorf("%s: %w", IgnoreFileName, err)
 	}
 	rules.AddDefaults()
-	w := &walker{st: st, tree: t, rules: rules}
-	if err := w.dir("", ".", []string{"."}); err != nil {
+	w := &walker{st: st, tree: t, rules: rules, ancestors: map[string]bool{".": true}}
+	if err := w.dir("", ".", 0); err != nil {
 		return nil, err
 	}
 	return w.files, nil
@@ -75,8 +76,8 @@ func (st *loadState) readIgnoreRules(t chartTree) (*IgnoreRules, error) {
 		}
 		name, fi = target, tfi
 	}
-	if !fi.Mode().IsRegular() {
-		return nil, fmt.Errorf("%w: not a regular file (%s)", ErrUnsupportedFile, fi.Mode().Type())
+	if err := checkRegular(fi); err != nil {
+		return nil, err
 	}
 	data, err := t.readFile(name, fi.Size(), st.limits.MaxFileSize)
 	if err != nil {
@@ -90,18 +91,26 @@ type walker struct {
 	tree  chartTree
 	rules *IgnoreRules
 	files []*File
+	// ancestors are the real names of the directories being walked, to detect
+	// symlink loops.
+	ancestors map[string]bool
 }
 
 // dir walks the directory known as name in the chart (as it will be named in the
-// chart) and as real in the tree (without symlinks); ancestors are the real names
-// of the directories being walked, to detect symlink loops.
-func (w *walker) dir(name, real string, ancestors []string) error {
+// chart) and as real in the tree (without symlinks), depth directories below the
+// root. Each entry costs the same at any depth (for an osTree too), so the walk
+// is linear in the size of the tree.
+func (w *walker) dir(name, real string, depth int) error {
 	entries, err := w.tree.readDir(real)
 	if err != nil {
 		return fmt.Errorf("error reading directory %q: %w", displayName(name), err)
 	}
 	for _, e := range entries {
-		cname, creal := joinName(name, e), joinName(real, e)
+		cname := joinName(name, e)
+		creal := cname // the same string, unless a symlink led here
+		if real != displayName(name) {
+			creal = joinName(real, e)
+		}
 		fi, err := w.tree.lstat(creal)
 		if err != nil {
 			return fmt.Errorf("error reading %q: %w", cname, err)
@@ -126,13 +135,21 @@ func (w *walker) dir(name, real string, ancestors []string) error {
 			if w.rules.Ignore(cname, true) {
 				continue
 			}
-			if slices.Contains(ancestors, creal) {
+			if w.ancestors[creal] {
 				return fmt.Errorf("symlink %q: %w: it points to %q, a directory containing it (a loop)", cname, ErrUnsupportedFile, displayName(creal))
+			}
+			// Checked before the directory is read, so that a tree thousands of
+			// levels deep costs no more than one the limit deep.
+			if depth+1 > w.st.limits.MaxDirDepth {
+				return fmt.Errorf("%q: %w: directories nested more than %d deep", cname, ErrLimitExceeded, w.st.limits.MaxDirDepth)
 			}
 			if err := w.st.addEntry(cname); err != nil {
 				return err
 			}
-			if err := w.dir(cname, creal, append(slices.Clip(ancestors), creal)); err != nil {
+			w.ancestors[creal] = true
+			err := w.dir(cname, creal, depth+1)
+			delete(w.ancestors, creal)
+			if err != nil {
 				return err
 			}
 			continue
@@ -141,7 +158,7 @@ func (w *walker) dir(name, real string, ancestors []string) error {
 			continue
 		}
 		if !fi.Mode().IsRegular() {
-			return fmt.Errorf("%q: %w: cannot load irregular file (%s)", cname, ErrUnsupportedFile, fi.Mode().Type())
+			return fmt.Errorf("%q: %w: cannot load irregular file (%s)", cname, ErrUnsupportedFile, fileKind(fi.Mode()))
 		}
 		if err := w.st.checkSize(cname, fi.Size()); err != nil {
 			return err
@@ -217,10 +234,27 @@ func readLimited(r io.Reader, size, max int64) ([]byte, error) {
 // osTree is a chart directory on disk. Files are opened through an os.Root, so
 // nothing outside the directory is ever opened, even if the tree changes while it
 // is read.
+//
+// os.Root resolves a name one element at a time, so reaching a file n directories
+// deep from the top costs n system calls: a walk doing that for every entry is
+// quadratic in the depth. osTree keeps open the directories on the path to the last
+// name it was given (a stack, as the walk goes down and up; at most maxOpenDirs of
+// its deepest ones) and reaches each name from the deepest of them containing it.
 type osTree struct {
-	root    *os.Root
 	realDir string // the directory, absolute and without symlinks
+	// open[0] is the chart's root ("."); open[1:] are directories each inside the
+	// one before.
+	open []openDir
 }
+
+type openDir struct {
+	name string // relative to the chart's root, slash-separated
+	root *os.Root
+}
+
+// maxOpenDirs bounds the directories an osTree keeps open (the depth a walk goes
+// down to is bounded by Limits.MaxDirDepth, which may be raised).
+const maxOpenDirs = 256
 
 func openOSTree(dir string) (*osTree, error) {
 	abs, err := filepath.Abs(dir)
@@ -235,17 +269,83 @@ func openOSTree(dir string) (*osTree, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &osTree{root: root, realDir: real}, nil
+	return &osTree{realDir: real, open: []openDir{{name: ".", root: root}}}, nil
 }
 
-func (t *osTree) close() { _ = t.root.Close() }
+func (t *osTree) close() {
+	for _, d := range t.open {
+		_ = d.root.Close()
+	}
+	t.open = nil
+}
+
+// at returns an open directory and the name of name relative to it: name's parent
+// directory, opened from the nearest open ancestor when it can be.
+func (t *osTree) at(name string) (*os.Root, string) {
+	dir := path.Dir(name)
+	// Close what is not on the path to dir.
+	for len(t.open) > 1 {
+		top := t.open[len(t.open)-1].name
+		if dir == top || strings.HasPrefix(dir, top+"/") {
+			break
+		}
+		_ = t.open[len(t.open)-1].root.Close()
+		t.open = t.open[:len(t.open)-1]
+	}
+	for {
+		top := t.open[len(t.open)-1]
+		rest := name
+		if top.name != "." {
+			rest = name[len(top.name)+1:]
+		}
+		if top.name == dir {
+			return top.root, rest
+		}
+		elem, _, _ := strings.Cut(rest, "/")
+		if n := strings.Count(dir, "/") + 1; len(t.open) == 1 && n > maxOpenDirs {
+			// Nothing on the long path to dir is open (any more): open all but
+			// its last levels in one go, and those one by one.
+			elem = firstElems(dir, n-maxOpenDirs/2)
+		}
+		sub, err := top.root.OpenRoot(filepath.FromSlash(elem))
+		if err != nil {
+			// Let the operation itself fail, with its own error.
+			return top.root, rest
+		}
+		if len(t.open) > maxOpenDirs {
+			_ = t.open[1].root.Close()
+			t.open = slices.Delete(t.open, 1, 2)
+		}
+		t.open = append(t.open, openDir{name: joinName(top.name, elem), root: sub})
+	}
+}
+
+// firstElems is the path of the first n elements of name.
+func firstElems(name string, n int) string {
+	i := 0
+	for ; n > 0; n-- {
+		j := strings.IndexByte(name[i:], '/')
+		if j < 0 {
+			return name
+		}
+		i += j + 1
+	}
+	return name[:i-1]
+}
 
 func (t *osTree) lstat(name string) (fs.FileInfo, error) {
-	return t.root.Lstat(filepath.FromSlash(name))
+	root, rel := t.at(name)
+	return root.Lstat(filepath.FromSlash(rel))
 }
 
 func (t *osTree) readDir(name string) ([]string, error) {
-	f, err := t.root.Open(filepath.FromSlash(name))
+	// Opened as "name/.", so that name is the open directory its entries are
+	// reached from next.
+	root, rel := t.open[0].root, "."
+	if name != "." {
+		root, rel = t.at(name + "/.")
+	}
+	f, err := root.Open(filepath.FromSlash(rel))
 	if err != nil {
 		return nil, err
 	}
@@ -259,11 +359,19 @@ func (t *osTree) readDir(name string) ([]string, error) {
 }
 
 func (t *osTree) readFile(name string, size, max int64) ([]byte, error) {
-	f, err := t.root.Open(filepath.FromSlash(name))
+	root, rel := t.at(name)
+	// Without blocking: lstat said it was a regular file, but it may have been
+	// replaced by a FIFO since, which a plain open would wait on.
+	f, err := root.OpenFile(filepath.FromSlash(rel), os.O_RDONLY|syscall.O_NONBLOCK, 0)
 	if err != nil {
 		return nil, err
 	}
 	defer f.Close()
+	if fi, err := f.Stat(); err != nil {
+		return nil, err
+	} else if err := checkRegular(fi); err != nil {
+		return nil, err
+	}
 	return readLimited(f, size, max)
 }
 

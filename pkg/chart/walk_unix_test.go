@@ -8,6 +8,7 @@ import (
 	"slices"
 	"syscall"
 	"testing"
+	"time"
 )
 
 func symlink(t *testing.T, target, link string) {
@@ -221,4 +222,31 @@ func TestLoadDirIrregularFiles(t *testing.T) {
 	}
 	_, err = LoadDir(dir)
 	(&wantErr{is: []error{ErrChartYAMLMissing}}).check(t, err)
+}
+
+// A FIFO is refused without waiting for a writer: as a chart, as Chart.yaml, as
+// .helmignore, and anywhere in a chart directory (TestLoadDirIrregularFiles).
+func TestLoadFIFO(t *testing.T) {
+	dir := t.TempDir()
+	fifo := filepath.Join(dir, "fifo")
+	if err := syscall.Mkfifo(fifo, 0o644); err != nil {
+		t.Skipf("mkfifo: %v", err)
+	}
+	var err error
+	bounded(t, time.Second, 1<<20, func() { _, err = Load(fifo) })
+	(&wantErr{is: []error{ErrUnsupportedFile}, has: []string{"chart archive " + fifo, "not a regular file but a FIFO"}}).check(t, err)
+	bounded(t, time.Second, 1<<20, func() { _, err = ReadFile(fifo, 10) })
+	(&wantErr{is: []error{ErrUnsupportedFile}, has: []string{"FIFO"}}).check(t, err)
+
+	for _, name := range []string{"Chart.yaml", ".helmignore"} {
+		chart := t.TempDir()
+		if name != "Chart.yaml" {
+			writeFile(t, chart, "Chart.yaml", chartYAMLOf("c"))
+		}
+		if err := syscall.Mkfifo(filepath.Join(chart, name), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		bounded(t, time.Second, 1<<20, func() { _, err = LoadDir(chart) })
+		(&wantErr{is: []error{ErrUnsupportedFile}, has: []string{"FIFO"}}).check(t, err)
+	}
 }

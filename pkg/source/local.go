@@ -6,10 +6,10 @@ import (
 	"encoding/hex"
 	"fmt"
 	"io"
-	"io/fs"
+	"maps"
 	"os"
 	"path/filepath"
-	"sort"
+	"slices"
 
 	"github.com/hoist-dev/hoist/pkg/chart"
 	"github.com/hoist-dev/hoist/pkg/source/kpkg"
@@ -34,14 +34,22 @@ type PackageLoader interface {
 }
 
 // Get loads the chart at ref.Path. The digest is the archive's sha256, or for a
-// directory a sha256 over its files' paths and contents (so an edit changes it).
+// directory a sha256 over the paths and contents of the files loaded from it (so
+// an edit changes it; files .helmignore skips are not read).
 func (g LocalGetter) Get(_ context.Context, ref Ref) (*Fetched, error) {
 	if fi, err := os.Stat(ref.Path); err == nil && fi.IsDir() && kpkg.IsPackage(os.DirFS(ref.Path)) {
 		return g.getPackage(ref)
 	}
-	c, err := chart.Load(ref.Path)
+	var c *chart.Chart
+	var files []*chart.File // of a directory, for its digest
+	var err error
+	if fi, serr := os.Stat(ref.Path); serr == nil && fi.IsDir() && !g.NoDigest {
+		c, files, err = chart.Loader{}.LoadDirFiles(ref.Path)
+	} else {
+		c, err = chart.Load(ref.Path)
+	}
 	if err != nil {
-		if data, rerr := os.ReadFile(ref.Path); rerr == nil && kpkg.IsPackageArchive(data) {
+		if data, rerr := chart.ReadFile(ref.Path, maxArchiveSize); rerr == nil && kpkg.IsPackageArchive(data) {
 			return g.getPackage(ref)
 		}
 		return nil, err
@@ -51,7 +59,13 @@ func (g LocalGetter) Get(_ context.Context, ref Ref) (*Fetched, error) {
 	}
 	var digest string
 	if !g.NoDigest {
-		if digest, err = pathDigest(ref.Path); err != nil {
+		if files != nil {
+			m := make(map[string][]byte, len(files))
+			for _, f := range files {
+				m[f.Name] = f.Data
+			}
+			digest = filesDigest(m)
+		} else if digest, err = archiveDigest(ref.Path); err != nil {
 			return nil, err
 		}
 	}
@@ -85,9 +99,9 @@ func (g LocalGetter) getPackage(ref Ref) (*Fetched, error) {
 			return nil, err
 		}
 	} else {
-		data, err := os.ReadFile(ref.Path)
+		data, err := chart.ReadFile(ref.Path, maxArchiveSize)
 		if err != nil {
-			return nil, err
+			return nil, fmt.Errorf("%s: %w", ref.Path, err)
 		}
 		if p, err = loadArchive(data); err != nil {
 			return nil, fmt.Errorf("%s: %w", ref.Path, err)
@@ -99,52 +113,54 @@ func (g LocalGetter) getPackage(ref Ref) (*Fetched, error) {
 	}
 	var digest string
 	if !g.NoDigest {
-		if digest, err = pathDigest(ref.Path); err != nil {
-			return nil, err
+		if archive != "" {
+			if digest, err = archiveDigest(ref.Path); err != nil {
+				return nil, err
+			}
+		} else {
+			m := make(map[string][]byte, len(p.Files))
+			for name, data := range p.Files {
+				m[name] = []byte(data)
+			}
+			digest = filesDigest(m)
 		}
 	}
 	return PackageFetched(p, digest, abs, archive), nil
 }
 
-func pathDigest(p string) (string, error) {
+// maxArchiveSize is the largest archive read from disk, as from an OCI registry:
+// a chart is at most 100 MiB decompressed (chart.DefaultLimits).
+const maxArchiveSize = 256 << 20
+
+// archiveDigest is the sha256 of the archive file p, a regular file of at most
+// maxArchiveSize bytes.
+func archiveDigest(p string) (string, error) {
+	f, fi, err := chart.OpenRegular(p)
+	if err != nil {
+		return "", fmt.Errorf("%s: %w", p, err)
+	}
+	defer f.Close()
+	if fi.Size() > maxArchiveSize {
+		return "", fmt.Errorf("%s: %w: the archive (%d bytes) is larger than the maximum size %d", p, chart.ErrLimitExceeded, fi.Size(), maxArchiveSize)
+	}
 	h := sha256.New()
-	fi, err := os.Stat(p)
-	if err != nil {
-		return "", err
-	}
-	if !fi.IsDir() {
-		f, err := os.Open(p)
-		if err != nil {
-			return "", err
-		}
-		defer f.Close()
-		if _, err := io.Copy(h, f); err != nil {
-			return "", fmt.Errorf("reading %s: %w", p, err)
-		}
-		return "sha256:" + hex.EncodeToString(h.Sum(nil)), nil
-	}
-	var files []string
-	err = filepath.WalkDir(p, func(path string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		if d.Type().IsRegular() {
-			files = append(files, path)
-		}
-		return nil
-	})
-	if err != nil {
-		return "", err
-	}
-	sort.Strings(files)
-	for _, f := range files {
-		b, err := os.ReadFile(f)
-		if err != nil {
-			return "", err
-		}
-		rel, _ := filepath.Rel(p, f)
-		fmt.Fprintf(h, "%s\x00%d\x00", filepath.ToSlash(rel), len(b))
-		h.Write(b)
+	if n, err := io.Copy(h, io.LimitReader(f, maxArchiveSize+1)); err != nil {
+		return "", fmt.Errorf("reading %s: %w", p, err)
+	} else if n > maxArchiveSize {
+		return "", fmt.Errorf("%s: %w: the archive is larger than the maximum size %d", p, chart.ErrLimitExceeded, maxArchiveSize)
 	}
 	return "sha256:" + hex.EncodeToString(h.Sum(nil)), nil
+}
+
+// filesDigest is the digest of a directory: a sha256 over the paths, sizes and
+// contents of the files that were loaded from it, in the order of their paths.
+// Files the loader skipped (.helmignore) are not read again; the loader's limits
+// bound the rest.
+func filesDigest(files map[string][]byte) string {
+	h := sha256.New()
+	for _, name := range slices.Sorted(maps.Keys(files)) {
+		fmt.Fprintf(h, "%s\x00%d\x00", name, len(files[name]))
+		h.Write(files[name])
+	}
+	return "sha256:" + hex.EncodeToString(h.Sum(nil))
 }

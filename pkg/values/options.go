@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"strings"
 
@@ -24,21 +25,24 @@ type Options struct {
 // Merge merges the options into one map in Helm's order: the -f files, each over the
 // ones before it (maps merged, everything else replaced, a null kept as null), then
 // --set-json, --set, --set-string, --set-file and --set-literal, each argument in
-// turn. Files, and the paths of --set-file, are read with readFile (os.ReadFile when
+// turn. Files, and the paths of --set-file, are read with readFile (ReadFile when
 // nil; relative paths are then relative to the current directory), except "-", which
-// reads stdin. Errors name the file or the flag.
+// reads stdin, at most MaxFileSize bytes of it. Errors name the file or the flag.
 func (o Options) Merge(readFile func(string) ([]byte, error), stdin io.Reader) (map[string]any, error) {
 	if readFile == nil {
-		readFile = os.ReadFile
+		readFile = ReadFile
 	}
 	read := func(path string) ([]byte, error) {
 		if strings.TrimSpace(path) == "-" {
 			if stdin == nil {
 				return nil, errors.New("no standard input to read - from")
 			}
-			data, err := io.ReadAll(stdin)
+			data, err := io.ReadAll(io.LimitReader(stdin, MaxFileSize+1))
 			if err != nil {
 				return nil, fmt.Errorf("reading standard input: %w", err)
+			}
+			if len(data) > MaxFileSize {
+				return nil, fmt.Errorf("standard input: %w: more than the maximum size %d", chart.ErrLimitExceeded, MaxFileSize)
 			}
 			return data, nil
 		}
@@ -83,6 +87,33 @@ func (o Options) Merge(readFile func(string) ([]byte, error), stdin io.Reader) (
 		}
 	}
 	return base, nil
+}
+
+// MaxFileSize is the largest values file (-f) or --set-file file read, as for a
+// file of a chart (chart.DefaultMaxFileSize).
+const MaxFileSize = chart.DefaultMaxFileSize
+
+// ReadFile reads a values file from disk, of at most MaxFileSize bytes (more is
+// chart.ErrLimitExceeded): a regular file or a pipe (as -f <(sops -d x.yaml)
+// gives). Anything else, a device such as /dev/zero, a socket, a directory, is
+// refused before it is read (chart.ErrUnsupportedFile).
+func ReadFile(path string) ([]byte, error) {
+	if fi, err := os.Stat(path); err != nil || fi.Mode()&fs.ModeNamedPipe == 0 {
+		return chart.ReadFile(path, MaxFileSize)
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, MaxFileSize+1))
+	if err != nil {
+		return nil, err
+	}
+	if len(data) > MaxFileSize {
+		return nil, fmt.Errorf("%w: more than the maximum size %d", chart.ErrLimitExceeded, MaxFileSize)
+	}
+	return data, nil
 }
 
 // ReadValues parses a values file as Helm does: a stream of YAML documents separated
