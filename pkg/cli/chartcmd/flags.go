@@ -1,8 +1,6 @@
 package chartcmd
 
 import (
-	"os"
-
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
@@ -26,7 +24,7 @@ func (v *ValuesFlags) Register(cmd *cobra.Command) {
 
 // Merge reads and merges the user's values in Helm's order.
 func (v *ValuesFlags) Merge(deps Deps) (map[string]any, error) {
-	return v.Opts.Merge(os.ReadFile, deps.In)
+	return v.Opts.Merge(values.ReadFile, deps.In)
 }
 
 // RegistryFlags are the connection flags of the commands that talk to an OCI
