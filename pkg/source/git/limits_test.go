@@ -1,6 +1,8 @@
 package git
 
 import (
+	"bytes"
+	"compress/zlib"
 	"context"
 	"crypto/rand"
 	"errors"
@@ -199,5 +201,55 @@ func TestDeltaHeader(t *testing.T) {
 		if got != tc.target || ok != tc.ok {
 			t.Errorf("%x: %d, %v; want %d, %v", tc.in, got, ok, tc.target, tc.ok)
 		}
+	}
+}
+
+// packObject encodes one object of a pack: the type and size header, then its
+// data deflated. ofs is the distance back to the base of an OFS delta.
+func packObject(t *testing.T, typ byte, data []byte, ofs int64) []byte {
+	t.Helper()
+	n := len(data)
+	hdr := []byte{typ<<4 | byte(n&0x0f)}
+	for n >>= 4; n > 0; n >>= 7 {
+		hdr[len(hdr)-1] |= 0x80
+		hdr = append(hdr, byte(n&0x7f))
+	}
+	if typ == 6 { // OFS_DELTA: big-endian, each continued byte off by one
+		enc := []byte{byte(ofs & 0x7f)}
+		for ofs >>= 7; ofs > 0; ofs >>= 7 {
+			ofs--
+			enc = append([]byte{0x80 | byte(ofs&0x7f)}, enc...)
+		}
+		hdr = append(hdr, enc...)
+	}
+	var buf bytes.Buffer
+	zw := zlib.NewWriter(&buf)
+	if _, err := zw.Write(data); err != nil {
+		t.Fatal(err)
+	}
+	if err := zw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return append(hdr, buf.Bytes()...)
+}
+
+// TestCheckObjectSizesDelta: a delta of a few bytes that claims to make a 1 GiB
+// object is refused from its header, before any of it is applied.
+func TestCheckObjectSizesDelta(t *testing.T) {
+	base := packObject(t, 3, []byte("hello"), 0) // a blob
+	// Base size 5, target size 1 GiB (LEB128), then one copy instruction.
+	delta := []byte{0x05, 0x80, 0x80, 0x80, 0x80, 0x04, 0x91, 0x00, 0x05}
+	pack := []byte("PACK\x00\x00\x00\x02\x00\x00\x00\x02")
+	ofs := int64(len(base))
+	pack = append(pack, base...)
+	pack = append(pack, packObject(t, 6, delta, ofs)...)
+	pack = append(pack, make([]byte, 20)...) // the checksum, not read
+
+	err := checkObjectSizes(bytes.NewReader(pack), 1<<20, 1<<30)
+	if !errors.Is(err, ErrLimitExceeded) || !strings.Contains(err.Error(), "delta making an object of 1.0 GiB") {
+		t.Fatalf("got %v", err)
+	}
+	if err := checkObjectSizes(bytes.NewReader(pack), 2<<30, 1<<30); err != nil {
+		t.Fatalf("within the limits: %v", err)
 	}
 }
