@@ -66,10 +66,17 @@ func cachedPrefix(repoDir, prefix string) (string, bool) {
 }
 
 // install writes commit's tree from s into the cache and returns its directory.
-func install(s storer.EncodedObjectStorer, repoDir string, commit plumbing.Hash) (string, error) {
+// A refused commit leaves nothing behind, not even the repository's directory when
+// it was the first.
+func install(s storer.EncodedObjectStorer, repoDir string, commit plumbing.Hash, lim Limits) (dir string, err error) {
 	if err := os.MkdirAll(repoDir, 0o700); err != nil {
 		return "", err
 	}
+	defer func() {
+		if err != nil {
+			_ = os.Remove(repoDir) // only if empty: other commits stay
+		}
+	}()
 	sweepStale(repoDir)
 	final := filepath.Join(repoDir, commit.String())
 	tmp, err := os.MkdirTemp(repoDir, ".tmp-"+commit.String()[:12]+"-")
@@ -85,7 +92,7 @@ func install(s storer.EncodedObjectStorer, repoDir string, commit plumbing.Hash)
 	if err != nil {
 		return "", fmt.Errorf("reading the tree of commit %s: %w", commit, err)
 	}
-	if err := writeTree(s, tree, tmp, ""); err != nil {
+	if err := writeTree(s, tree, tmp, "", &checkoutBudget{lim: lim}); err != nil {
 		return "", fmt.Errorf("checking out commit %s: %w", commit, err)
 	}
 	if err := os.Chmod(tmp, 0o755); err != nil {
@@ -122,7 +129,7 @@ var errUnsafeName = errors.New("unsafe file name in the repository")
 // Submodules become empty directories (their content is another repository), as in
 // a checkout without --recurse-submodules. Symlinks are written as they are; the chart
 // loader refuses those that leave the chart.
-func writeTree(s storer.EncodedObjectStorer, tree *object.Tree, dir, rel string) error {
+func writeTree(s storer.EncodedObjectStorer, tree *object.Tree, dir, rel string, b *checkoutBudget) error {
 	for _, e := range tree.Entries {
 		name := e.Name
 		if name == "" || name == "." || name == ".." || strings.ContainsAny(name, "/\x00") ||
@@ -140,7 +147,7 @@ func writeTree(s storer.EncodedObjectStorer, tree *object.Tree, dir, rel string)
 			if err := os.Mkdir(p, 0o755); err != nil {
 				return err
 			}
-			if err := writeTree(s, sub, p, rp); err != nil {
+			if err := writeTree(s, sub, p, rp, b); err != nil {
 				return err
 			}
 		case filemode.Submodule:
@@ -148,7 +155,7 @@ func writeTree(s storer.EncodedObjectStorer, tree *object.Tree, dir, rel string)
 				return err
 			}
 		case filemode.Symlink:
-			target, err := readBlob(s, e.Hash, rp)
+			target, err := readBlob(s, e.Hash, rp, b)
 			if err != nil {
 				return err
 			}
@@ -160,7 +167,7 @@ func writeTree(s storer.EncodedObjectStorer, tree *object.Tree, dir, rel string)
 			if e.Mode == filemode.Executable {
 				mode = 0o755
 			}
-			if err := writeBlob(s, e.Hash, p, rp, mode); err != nil {
+			if err := writeBlob(s, e.Hash, p, rp, mode, b); err != nil {
 				return err
 			}
 		default:
@@ -177,34 +184,68 @@ func joinRel(dir, name string) string {
 	return dir + "/" + name
 }
 
-func readBlob(s storer.EncodedObjectStorer, h plumbing.Hash, rp string) ([]byte, error) {
-	b, err := object.GetBlob(s, h)
-	if err != nil {
-		return nil, fmt.Errorf("reading %s: %w", rp, err)
-	}
-	r, err := b.Reader()
-	if err != nil {
-		return nil, fmt.Errorf("reading %s: %w", rp, err)
-	}
-	defer r.Close()
-	return io.ReadAll(r)
+// objectSizer is a store that tells an object's size without reading it (go-git's
+// filesystem storage reads small loose objects whole into memory).
+type objectSizer interface {
+	EncodedObjectSize(plumbing.Hash) (int64, error)
 }
 
-func writeBlob(s storer.EncodedObjectStorer, h plumbing.Hash, p, rp string, mode os.FileMode) error {
-	b, err := object.GetBlob(s, h)
-	if err != nil {
-		return fmt.Errorf("reading %s: %w", rp, err)
+// openBlob opens the blob h at rp after counting its size against b.
+func openBlob(s storer.EncodedObjectStorer, h plumbing.Hash, rp string, b *checkoutBudget) (io.ReadCloser, int64, error) {
+	if sz, ok := s.(objectSizer); ok {
+		n, err := sz.EncodedObjectSize(h)
+		if err != nil {
+			return nil, 0, fmt.Errorf("reading %s: %w", rp, err)
+		}
+		if err := b.check(rp, n); err != nil {
+			return nil, 0, err
+		}
 	}
-	r, err := b.Reader()
+	blob, err := object.GetBlob(s, h)
 	if err != nil {
-		return fmt.Errorf("reading %s: %w", rp, err)
+		return nil, 0, fmt.Errorf("reading %s: %w", rp, err)
+	}
+	if err := b.add(rp, blob.Size); err != nil {
+		return nil, 0, err
+	}
+	r, err := blob.Reader()
+	if err != nil {
+		return nil, 0, fmt.Errorf("reading %s: %w", rp, err)
+	}
+	return r, blob.Size, nil
+}
+
+func readBlob(s storer.EncodedObjectStorer, h plumbing.Hash, rp string, b *checkoutBudget) ([]byte, error) {
+	r, n, err := openBlob(s, h, rp, b)
+	if err != nil {
+		return nil, err
+	}
+	defer r.Close()
+	data, err := io.ReadAll(io.LimitReader(r, n+1))
+	if err == nil && int64(len(data)) > n {
+		err = errTooLong
+	}
+	if err != nil {
+		return nil, fmt.Errorf("reading %s: %w", rp, err)
+	}
+	return data, nil
+}
+
+func writeBlob(s storer.EncodedObjectStorer, h plumbing.Hash, p, rp string, mode os.FileMode, b *checkoutBudget) error {
+	r, n, err := openBlob(s, h, rp, b)
+	if err != nil {
+		return err
 	}
 	defer r.Close()
 	f, err := os.OpenFile(p, os.O_WRONLY|os.O_CREATE|os.O_EXCL, mode)
 	if err != nil {
 		return err
 	}
-	if _, err := io.Copy(f, r); err != nil {
+	w, err := io.Copy(f, io.LimitReader(r, n+1))
+	if err == nil && w > n {
+		err = errTooLong
+	}
+	if err != nil {
 		f.Close()
 		return fmt.Errorf("writing %s: %w", rp, err)
 	}

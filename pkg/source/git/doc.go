@@ -7,4 +7,8 @@
 // bearer token; custom CA, client certificate), ssh (private keys or an SSH agent, host
 // keys always verified against known_hosts files), and file:// (read in place, no git
 // binary needed).
+//
+// Options.Limits bound the pack a server sends, each file (checked in the pack before
+// go-git inflates it, and again at checkout) and the checkout of a commit; a refused
+// commit leaves nothing in the cache.
 package git

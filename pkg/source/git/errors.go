@@ -27,4 +27,7 @@ var (
 	// ErrNoPackageLoader: the path holds a kustomize package and Options.Packages
 	// is not set.
 	ErrNoPackageLoader = errors.New("no kustomize package loader configured")
+	// ErrLimitExceeded: the pack, a file or the files of the commit are larger than
+	// Options.Limits allow.
+	ErrLimitExceeded = errors.New("git limit exceeded")
 )

@@ -47,6 +47,7 @@ func New(opts Options) (*Getter, error) {
 	if err != nil {
 		return nil, fmt.Errorf("git: %w", err)
 	}
+	opts.Limits = opts.Limits.orDefaults()
 	return &Getter{
 		opts:  opts,
 		netrc: n,
@@ -176,7 +177,7 @@ func (g *Getter) checkout(ctx context.Context, u *url.URL, gitRef string) (strin
 		if err != nil {
 			return "", Resolved{}, err
 		}
-		d, err := install(st, repoDir, c)
+		d, err := install(st, repoDir, c, g.opts.Limits)
 		return d, Resolved{Commit: c.String()}, err
 	}
 	if d, ok := cachedCommit(repoDir, res.Commit); ok {
@@ -190,7 +191,7 @@ func (g *Getter) checkout(ctx context.Context, u *url.URL, gitRef string) (strin
 			err = fmt.Errorf("%w: %s is not a commit", ErrRefNotFound, commit)
 		}
 	}
-	if err != nil && !advertised && ctx.Err() == nil {
+	if err != nil && !advertised && ctx.Err() == nil && !errors.Is(err, ErrLimitExceeded) {
 		// Servers refuse to send a commit no ref points to unless configured to
 		// (uploadpack.allowReachableSHA1InWant; over HTTP git allows reachable ones):
 		// fetch the branches and tags with their history and look for it there.
@@ -207,7 +208,7 @@ func (g *Getter) checkout(ctx context.Context, u *url.URL, gitRef string) (strin
 	if err != nil {
 		return "", Resolved{}, fmt.Errorf("fetching commit %s: %w", commit, g.explain(err, rem))
 	}
-	d, err := install(st, repoDir, commit)
+	d, err := install(st, repoDir, commit, g.opts.Limits)
 	return d, res.Resolved, err
 }
 
@@ -256,7 +257,7 @@ func (g *Getter) open(ctx context.Context, u *url.URL) (remote, error) {
 	if err != nil {
 		return nil, err
 	}
-	r := &netRemote{ep: ep}
+	r := &netRemote{ep: ep, limits: g.opts.Limits}
 	if u.Scheme == "ssh" {
 		user := "git"
 		if u.User != nil && u.User.Username() != "" {

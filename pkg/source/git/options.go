@@ -45,6 +45,10 @@ type Options struct {
 	SSHAgentSocket     string
 	SSHKnownHostsFiles []string
 
+	// Limits bound the pack, the files and the checkout of a fetch; zero fields
+	// take DefaultLimits' values.
+	Limits Limits
+
 	// Packages loads the kustomize packages the Getter finds (postrender's
 	// RepositoryPackages); without it, fetching one fails with ErrNoPackageLoader.
 	// Injected so that fetching does not link the kustomize engine.

@@ -37,6 +37,7 @@ type netRemote struct {
 	ep      *transport.Endpoint
 	auth    transport.AuthMethod
 	tmpRoot string // where fetched objects are stored (removed by close)
+	limits  Limits
 
 	sess transport.UploadPackSession
 	adv  *packp.AdvRefs
@@ -147,7 +148,12 @@ func (r *netRemote) objects(ctx context.Context, commit plumbing.Hash, all bool)
 	case req.Capabilities.Supports(capability.Sideband):
 		pack = sideband.NewDemuxer(sideband.Sideband, resp)
 	}
-	if err := packfile.UpdateObjectStorage(st, pack); err != nil {
+	f, err := spoolPack(pack, dir, r.limits)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	if err := packfile.UpdateObjectStorage(st, f); err != nil {
 		return nil, fmt.Errorf("reading the pack: %w", err)
 	}
 	return st, nil
