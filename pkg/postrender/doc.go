@@ -71,4 +71,10 @@
 // bytes each and kpkg.MaxTotalSize bytes in all. Kustomize's in-memory file system
 // only holds names of letters, digits, '-', '_', '.' and ':'; a file referred to
 // by another name is an error, other such files are left out of the build.
+// The YAML aliases of a build's files, inline patches and rendered manifests may
+// add at most MaxAliasNodes nodes once expanded, as kustomize expands them.
+//
+// A post-renderer (Exec) may print at most MaxExecOutput bytes on standard
+// output: beyond, it is killed and fails. Of its standard error, the first 16 KiB
+// are kept for the error message.
 package postrender

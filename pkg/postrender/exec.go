@@ -46,6 +46,10 @@ type Exec struct {
 	// IncludeHooks also passes the hooks, after the manifests, as Helm v4's
 	// default does.
 	IncludeHooks bool
+
+	// maxOutput and maxStderr replace MaxExecOutput and maxExecStderr when set
+	// (tests).
+	maxOutput, maxStderr int
 }
 
 // ExecError is a post-renderer that failed: could not start, exited with a
@@ -56,15 +60,21 @@ type ExecError struct {
 	// ExitCode is the program's exit status; -1 when it did not exit normally
 	// or did not start.
 	ExitCode int
-	// Stderr is the start of what it printed on standard error.
-	Stderr string
-	Err    error
+	// Stderr is the start of what it printed on standard error: at most 16 KiB,
+	// StderrTruncated when it printed more.
+	Stderr          string
+	StderrTruncated bool
+	Err             error
 }
 
 func (e *ExecError) Error() string {
 	msg := fmt.Sprintf("post-renderer %s: %v", e.Command, e.Err)
 	if s := strings.TrimSpace(e.Stderr); s != "" {
-		msg += "; error output:\n" + s
+		if e.StderrTruncated {
+			msg += fmt.Sprintf("; error output (truncated to its first %d bytes):\n%s", len(e.Stderr), s)
+		} else {
+			msg += "; error output:\n" + s
+		}
 	}
 	return msg
 }
@@ -122,30 +132,43 @@ func (e Exec) exec(ctx context.Context, stdin []byte) ([]byte, error) {
 	if e.Path == "" {
 		return nil, errors.New("post-renderer: no program given")
 	}
-	cmd := exec.CommandContext(ctx, e.Path, e.Args...)
+	maxOut, maxErr := e.maxOutput, e.maxStderr
+	if maxOut == 0 {
+		maxOut = MaxExecOutput
+	}
+	if maxErr == 0 {
+		maxErr = maxExecStderr
+	}
+	// Output over the limit kills the program at once: it could print for ever.
+	runCtx, kill := context.WithCancel(ctx)
+	defer kill()
+	cmd := exec.CommandContext(runCtx, e.Path, e.Args...)
 	cmd.Stdin = bytes.NewReader(stdin)
-	stdout := &limitedBuffer{max: MaxExecOutput}
-	stderr := &limitedBuffer{max: maxExecStderr, truncate: true}
+	stdout := &cappedBuffer{max: maxOut, full: kill}
+	stderr := &cappedBuffer{max: maxErr}
 	cmd.Stdout, cmd.Stderr = stdout, stderr
 	ownProcessGroup(cmd)
 	// Children that keep the output pipes open do not hold Run up for ever.
 	cmd.WaitDelay = 5 * time.Second
 	err := cmd.Run()
-	if err == nil && stdout.over {
-		err = fmt.Errorf("%w: output larger than %d bytes", ErrLimitExceeded, MaxExecOutput)
-	}
-	if err != nil {
+	switch {
+	case stdout.over:
+		// Whatever Run says (killed, broken pipe or nothing), the cause is the limit.
+		err = fmt.Errorf("%w: it printed more than %d bytes on standard output (the limit); it was stopped", ErrLimitExceeded, maxOut)
+	case err != nil:
 		if ctxErr := ctx.Err(); ctxErr != nil {
 			err = fmt.Errorf("%w (%w)", ctxErr, err)
 		}
+	}
+	if err != nil {
 		code := -1
 		var exitErr *exec.ExitError
 		if errors.As(err, &exitErr) {
 			code = exitErr.ExitCode()
 		}
-		return nil, &ExecError{Command: e.String(), ExitCode: code, Stderr: stderr.String(), Err: err}
+		return nil, &ExecError{Command: e.String(), ExitCode: code, Stderr: string(stderr.buf), StderrTruncated: stderr.over, Err: err}
 	}
-	return stdout.Bytes(), nil
+	return stdout.buf, nil
 }
 
 // parse splits a post-renderer's output into documents, taking each one's name
@@ -187,24 +210,35 @@ func splitSource(d string) (string, string) {
 	return name, d
 }
 
-// limitedBuffer keeps at most max bytes: beyond, it records that it is over (and
-// keeps the start when truncate is set, else stops taking writes).
-type limitedBuffer struct {
-	bytes.Buffer
-	max      int
-	truncate bool
-	over     bool
+// cappedBuffer keeps the first max bytes written to it. It has Write only, so
+// that io.Copy (and os/exec) cannot go round the limit through a ReadFrom.
+// Beyond max it records that it is over and, when full is set, calls it and
+// fails the write, which stops the copy; otherwise it drops the rest and takes
+// more, so that the writer is never blocked on a full pipe.
+type cappedBuffer struct {
+	buf  []byte
+	max  int
+	full func()
+	over bool
 }
 
-func (b *limitedBuffer) Write(p []byte) (int, error) {
+func (b *cappedBuffer) Write(p []byte) (int, error) {
 	n := len(p)
-	if room := b.max - b.Len(); len(p) > room {
+	if room := b.max - len(b.buf); n > room {
 		b.over = true
-		if !b.truncate {
-			return 0, fmt.Errorf("%w: output larger than %d bytes", ErrLimitExceeded, b.max)
+		if b.full != nil {
+			b.full()
+			return 0, fmt.Errorf("%w: more than %d bytes", ErrLimitExceeded, b.max)
 		}
 		p = p[:max(room, 0)]
 	}
-	b.Buffer.Write(p)
+	if len(b.buf)+len(p) > cap(b.buf) {
+		// Grow by doubling, but never beyond max: the buffer of a program at its
+		// limit takes max bytes, not up to twice as many.
+		grown := make([]byte, len(b.buf), min(max(2*cap(b.buf), len(b.buf)+len(p), 4096), b.max))
+		copy(grown, b.buf)
+		b.buf = grown
+	}
+	b.buf = append(b.buf, p...)
 	return n, nil
 }

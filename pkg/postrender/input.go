@@ -114,6 +114,10 @@ func (b *build) addInput(index int, m *engine.Manifest, h *engine.Hook) error {
 	} else {
 		name, content = h.Path, h.Manifest
 	}
+	// Before anything parses it: kyaml expands aliases.
+	if err := b.aliases.check(content); err != nil {
+		return fmt.Errorf("%s: rendered %s: %w", b.what, name, err)
+	}
 	in := &input{name: name, index: index, content: content, head: head}
 	pass := func() {
 		d := doc{name: name, index: index, content: content, hook: h}

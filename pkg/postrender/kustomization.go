@@ -2,9 +2,11 @@ package postrender
 
 import (
 	"fmt"
+	"maps"
 	"path"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 
 	"sigs.k8s.io/kustomize/api/konfig"
@@ -49,6 +51,10 @@ type tree struct {
 	// renames is set when a patch may change an object's kind, name or
 	// namespace (kustomize then updates the references to it everywhere).
 	renames bool
+	// aliases counts what YAML aliases add to the build; aliasChecked are the
+	// files counted.
+	aliases      aliasBudget
+	aliasChecked map[string]bool
 }
 
 // loadTree parses and checks the kustomizations reachable from the root
@@ -58,6 +64,10 @@ func loadTree(files map[string]string, display string) (*tree, error) {
 }
 
 func (t *tree) load() (*tree, error) {
+	// Before anything parses them: kyaml expands aliases.
+	if err := t.checkAliases(); err != nil {
+		return nil, err
+	}
 	var found []string
 	for _, n := range konfig.RecognizedKustomizationFileNames() {
 		if _, ok := t.files[path.Join(t.base, n)]; ok {
@@ -103,7 +113,36 @@ func (t *tree) load() (*tree, error) {
 		}
 		queue = append(queue, subdirs...)
 	}
+	// Files fetched meanwhile (LoadPackageIn), for kustomize.
+	if err := t.checkAliases(); err != nil {
+		return nil, err
+	}
 	return t, nil
+}
+
+// checkAliases checks the files not checked yet against MaxAliasNodes.
+func (t *tree) checkAliases() error {
+	for _, file := range slices.Sorted(maps.Keys(t.files)) {
+		if err := t.checkAliasesIn(file); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// checkAliasesIn checks a file against MaxAliasNodes, once.
+func (t *tree) checkAliasesIn(file string) error {
+	if t.aliasChecked[file] {
+		return nil
+	}
+	if t.aliasChecked == nil {
+		t.aliasChecked = map[string]bool{}
+	}
+	t.aliasChecked[file] = true
+	if err := t.aliases.check(t.files[file]); err != nil {
+		return fmt.Errorf("%s: %w", t.name(file), err)
+	}
+	return nil
 }
 
 // subdir is a directory a kustomization refers to; top when it is a component of
@@ -243,7 +282,9 @@ func (t *tree) check(k *kustomization) ([]subdir, error) {
 		if isDir {
 			dirs = append(dirs, subdir{dir: target, top: k.top && strings.HasPrefix(r.field, "components[")})
 		} else if strings.HasPrefix(r.field, "resources[") {
-			t.addInputs(target)
+			if err := t.addInputs(target); err != nil {
+				return nil, err
+			}
 		}
 	}
 	if err := t.collectPatches(k); err != nil {
@@ -254,10 +295,13 @@ func (t *tree) check(k *kustomization) ([]subdir, error) {
 
 // addInputs records the objects of a resource file for the patch check; what does
 // not parse is left to kustomize to report.
-func (t *tree) addInputs(file string) {
+func (t *tree) addInputs(file string) error {
+	if err := t.checkAliasesIn(file); err != nil {
+		return err
+	}
 	nodes, err := kio.FromBytes([]byte(t.files[file]))
 	if err != nil {
-		return
+		return nil
 	}
 	for _, n := range nodes {
 		if id := nodeIdent(n); id != nil {
@@ -265,6 +309,7 @@ func (t *tree) addInputs(file string) {
 			t.inputs = append(t.inputs, id)
 		}
 	}
+	return nil
 }
 
 // selective reports whether only the rendered objects that a patch selects need

@@ -70,7 +70,13 @@ func (t *tree) collectPatches(k *kustomization) error {
 		text := p.Patch
 		if p.Path != "" {
 			where += fmt.Sprintf(" (path: %s)", p.Path)
-			text = t.files[path.Join(k.dir, p.Path)]
+			file := path.Join(k.dir, p.Path)
+			if err := t.checkAliasesIn(file); err != nil {
+				return err
+			}
+			text = t.files[file]
+		} else if err := t.aliases.check(text); err != nil {
+			return fmt.Errorf("%s: %w", where, err)
 		}
 		pr := &patchRef{where: where, target: p.Target}
 		if o := p.Options; o != nil && (o.AllowNameChange || o.AllowKindChange) || renames(text) {
