@@ -34,6 +34,9 @@ type Options struct {
 	Warn func(msg string)
 	// Funcs adds or overrides template functions.
 	Funcs template.FuncMap
+	// Limits bound the lists and strings the sprig helpers build; zero fields take
+	// DefaultLimits' values.
+	Limits Limits
 }
 
 // maxIncludeDepth bounds how often one named template may be included recursively.
@@ -165,6 +168,7 @@ type renderer struct {
 
 func (r *renderer) funcs(t *template.Template) template.FuncMap {
 	f := baseFuncs()
+	r.opts.Limits.bind(f)
 	f["include"] = r.include(t)
 	f["tpl"] = r.tpl(t)
 	f["required"] = r.required
