@@ -3,8 +3,10 @@ package engine
 import (
 	"errors"
 	"fmt"
+	"runtime"
 	"strings"
 	"unicode/utf8"
+	"unsafe"
 )
 
 // maxNesting is Helm's recursion limit (recursionMaxNums): a call is refused while
@@ -12,6 +14,18 @@ import (
 // not at all, so tpl of itself, or a cycle through many names, recursed until memory
 // or the stack ran out; hoist counts include and tpl calls together.
 const maxNesting = 1000
+
+// Each include and tpl starts a new execution, which text/template lets nest 100,000
+// `template` calls deep (about 130 MB of stack); a few of those, one in another, hit
+// Go's 1 GB stack limit, which kills the process. So include and tpl also refuse to
+// start on a stack of more than maxFrames frames (about 45 MB; charts use a few
+// thousand), so that at most one such execution is deep. Counting frames is slow on a
+// deep stack, so it is done only when the stack pointer has moved more than
+// recountAfter since the last count (or the stack was moved as it grew).
+const (
+	maxFrames    = 200_000
+	recountAfter = 8 << 20
+)
 
 // call is one include (arg: the template's name) or tpl (arg: the text).
 type call struct{ fn, arg string }
@@ -32,13 +46,35 @@ func short(s string) string {
 	return s[:cut] + "…"
 }
 
-// enter records c as under way, or refuses it when too many are.
+// enter records c as under way, or refuses it when too many are, or the stack is too
+// deep.
 func (r *renderer) enter(c call) error {
 	if len(r.calls) > maxNesting {
 		return &nestingError{calls: append([]call(nil), r.calls...), refused: c}
 	}
+	if r.stackTooDeep() {
+		return fmt.Errorf("%s refused; templates nest more than %d stack frames deep through `template` calls between include and tpl calls", c, maxFrames)
+	}
 	r.calls = append(r.calls, c)
 	return nil
+}
+
+func (r *renderer) stackTooDeep() bool {
+	sp := int64(stackPointer())
+	if moved := sp - r.countedAt; r.countedAt != 0 && moved < recountAfter && moved > -recountAfter {
+		return false
+	}
+	r.countedAt = sp
+	var pc [1]uintptr
+	return runtime.Callers(maxFrames, pc[:]) > 0
+}
+
+// stackPointer is about where the caller's stack ends.
+//
+//go:noinline
+func stackPointer() uintptr {
+	var b byte
+	return uintptr(unsafe.Pointer(&b))
 }
 
 func (r *renderer) leave() { r.calls = r.calls[:len(r.calls)-1] }

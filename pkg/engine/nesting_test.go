@@ -27,6 +27,14 @@ func TestNestingLimit(t *testing.T) {
 		// Call 1002, the one refused, is a tpl.
 		wantError(t, err, `cycle of 2: tpl "{{ include \"a\" . }}" -> include "a" -> tpl "{{ include \"a\" . }}"`)
 	})
+	t.Run("template calls between includes", func(t *testing.T) {
+		// text/template stops 100,000 template calls deep, but each include starts
+		// again: some of them overflowed Go's stack and killed the process (40,000
+		// template calls are about 240,000 frames).
+		c := newChart("c", nil, tpl("templates/cm.yaml", `{{ define "ti" }}{{ if lt (int .) 40000 }}{{ template "ti" (add1 .) }}{{ else }}{{ include "ti" 0 }}{{ end }}{{ end }}{{ include "ti" 0 }}`))
+		_, err := renderBounded(t, c, nil, Options{})
+		wantError(t, err, `include "ti" refused; templates nest more than 200000 stack frames deep`)
+	})
 	t.Run("long names", func(t *testing.T) {
 		long := strings.Repeat("n", 10_000)
 		c := newChart("c", nil, tpl("templates/cm.yaml", fmt.Sprintf(`{{ define %q }}{{ include %q . }}{{ end }}{{ include %q . }}`, long, long, long)))
@@ -34,8 +42,9 @@ func TestNestingLimit(t *testing.T) {
 		wantError(t, err, "nested reference name: nnnn", "n…")
 	})
 	t.Run("large tpl text nested deep", func(t *testing.T) {
-		// Quoting the whole text at every level made errors of depth × size.
-		pad := strings.Repeat("#", 50_000)
+		// Quoting the whole text at every level made errors of depth × size: here
+		// 8 GB built, where the limits of renderBounded are 5 s and 300 MB.
+		pad := strings.Repeat("#", 20_000)
 		vals := map[string]any{"n": 0, "x": `{{ $_ := set .Values "n" (add1 .Values.n) }}{{ if lt (int .Values.n) 900 }}{{ tpl .Values.x . }}{{ else }}{{ fail "deep enough" }}{{ end }}` + pad}
 		c := newChart("c", nil, tpl("templates/cm.yaml", `{{ tpl .Values.x . }}`))
 		_, err := renderBounded(t, c, vals, Options{})

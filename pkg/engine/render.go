@@ -162,6 +162,8 @@ type renderer struct {
 	ctx  context.Context
 	// calls are the include and tpl calls under way, outermost first.
 	calls []call
+	// countedAt is the stack pointer when stack frames were last counted.
+	countedAt int64
 }
 
 func (r *renderer) funcs(t *template.Template) template.FuncMap {
