@@ -34,10 +34,10 @@ type Options struct {
 	Warn func(msg string)
 	// Funcs adds or overrides template functions.
 	Funcs template.FuncMap
+	// Limits bound the lists and strings the sprig helpers build; zero fields take
+	// DefaultLimits' values.
+	Limits Limits
 }
-
-// maxIncludeDepth bounds how often one named template may be included recursively.
-const maxIncludeDepth = 1000
 
 // Markers around the message of required and fail, so the message survives
 // text/template's error wrapping intact.
@@ -74,7 +74,7 @@ func Render(ctx context.Context, c *chart.Chart, top Values, opts Options) (out 
 	} else {
 		root.Option("missingkey=zero")
 	}
-	r := &renderer{opts: opts, ctx: ctx, included: map[string]int{}}
+	r := &renderer{opts: opts, ctx: ctx}
 	root.Funcs(r.funcs(root))
 
 	names := parseOrder(tpls)
@@ -158,13 +158,17 @@ func parseOrder(tpls map[string]renderable) []string {
 
 // renderer holds the state the bound functions share during one render.
 type renderer struct {
-	opts     Options
-	ctx      context.Context
-	included map[string]int
+	opts Options
+	ctx  context.Context
+	// calls are the include and tpl calls under way, outermost first.
+	calls []call
+	// countedAt is the stack pointer when stack frames were last counted.
+	countedAt int64
 }
 
 func (r *renderer) funcs(t *template.Template) template.FuncMap {
 	f := baseFuncs()
+	r.opts.Limits.bind(f)
 	f["include"] = r.include(t)
 	f["tpl"] = r.tpl(t)
 	f["required"] = r.required
@@ -181,20 +185,23 @@ func (r *renderer) funcs(t *template.Template) template.FuncMap {
 
 func (r *renderer) include(t *template.Template) func(string, any) (string, error) {
 	return func(name string, data any) (string, error) {
-		if r.included[name] > maxIncludeDepth {
-			return "", fmt.Errorf("rendering template has a nested reference name: %s: unable to execute template", name)
+		if err := r.enter(call{fn: "include", arg: name}); err != nil {
+			return "", err
 		}
-		r.included[name]++
-		defer func() { r.included[name]-- }()
+		defer r.leave()
 		var buf strings.Builder
 		err := t.ExecuteTemplate(&buf, name, data)
-		return buf.String(), err
+		return buf.String(), innermost(err)
 	}
 }
 
 // tpl renders a string as a template, with every named template of the chart available.
 func (r *renderer) tpl(parent *template.Template) func(string, any) (string, error) {
 	return func(text string, data any) (string, error) {
+		if err := r.enter(call{fn: "tpl", arg: text}); err != nil {
+			return "", err
+		}
+		defer r.leave()
 		t, err := parent.Clone()
 		if err != nil {
 			return "", fmt.Errorf("cannot clone template: %w", err)
@@ -210,7 +217,11 @@ func (r *renderer) tpl(parent *template.Template) func(string, any) (string, err
 		}
 		var buf strings.Builder
 		if err := t.Execute(&buf, data); err != nil {
-			return "", fmt.Errorf("error during tpl function execution for %q: %w", text, err)
+			var in *innerError
+			if errors.As(err, &in) {
+				return "", in
+			}
+			return "", &innerError{fmt.Errorf("error during tpl function execution for %q: %w", text, err)}
 		}
 		return strings.ReplaceAll(buf.String(), "<no value>", ""), nil
 	}
@@ -268,6 +279,10 @@ func execError(name string, err error) error {
 	parts := strings.SplitN(err.Error(), ": ", 3)
 	if len(parts) != 3 {
 		return fmt.Errorf("execution error in (%s): %w", name, err)
+	}
+	var ne *nestingError
+	if errors.As(err, &ne) { // its message may quote tpl text, which the trimming below could cut
+		return &RenderError{Location: parts[1], Message: ne.Error()}
 	}
 	if m := msgRE.FindStringSubmatch(parts[2]); m != nil {
 		return &RenderError{Location: parts[1], Message: m[1]}
