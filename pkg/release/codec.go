@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strings"
 )
 
 // MaxDecodedSize bounds a record's JSON once decompressed (gzip bombs in a tampered
@@ -72,23 +73,31 @@ var ErrTooLarge = errors.New("larger than the limit")
 func Gunzip(data []byte, limit int64) ([]byte, error) {
 	zr, err := gzip.NewReader(bytes.NewReader(data))
 	if err != nil {
-		return nil, fmt.Errorf("gzip: %w", err)
+		return nil, gzipError(err)
 	}
 	n, err := io.Copy(io.Discard, io.LimitReader(zr, limit+1))
 	if err != nil {
-		return nil, fmt.Errorf("gzip: %w", err)
+		return nil, gzipError(err)
 	}
 	if n > limit {
 		return nil, fmt.Errorf("%w of %s once decompressed", ErrTooLarge, Size(limit))
 	}
 	if err := zr.Reset(bytes.NewReader(data)); err != nil {
-		return nil, fmt.Errorf("gzip: %w", err)
+		return nil, gzipError(err)
 	}
 	body := make([]byte, n)
 	if _, err := io.ReadFull(zr, body); err != nil {
-		return nil, fmt.Errorf("gzip: %w", err)
+		return nil, gzipError(err)
 	}
 	return body, nil
+}
+
+// gzipError says an error came from gzip, once (compress/gzip's own errors say so).
+func gzipError(err error) error {
+	if strings.HasPrefix(err.Error(), "gzip: ") {
+		return err
+	}
+	return fmt.Errorf("gzip: %w", err)
 }
 
 type countingWriter struct {
