@@ -129,7 +129,7 @@ func TestChunkListHostile(t *testing.T) {
 	}
 	mustCreate(t, client, recordSecret("gone", 1, []byte("x"), []string{"nowhere"}))
 	_, err = d.Get(ctx, "ns", "gone", 1)
-	wantCorrupt(t, err, "part nowhere is missing")
+	wantCorrupt(t, err, "part is missing: nowhere")
 
 	// 72 parts (the most allowed) of 1 MiB each: 72 MiB, over the limit.
 	record := SecretName("huge", 1)
@@ -223,5 +223,36 @@ func TestListSkipsCorrupt(t *testing.T) {
 	}
 	if h, err := d.History(ctx, "ns", "web"); err != nil || len(h) != 2 {
 		t.Errorf("history of a good release: %d, %v", len(h), err)
+	}
+}
+
+// TestListRereadsChangedRecord: a record whose part is gone because a writer replaced
+// or deleted it after the list was taken is read again, not reported as unreadable.
+func TestListRereadsChangedRecord(t *testing.T) {
+	client := fake.NewClientset()
+	d := &Secrets{Client: client, ChunkSize: 64}
+	ctx := context.Background()
+	r := rec("web", 1, release.StatusDeployed, randomText(1000))
+	if err := d.Create(ctx, r); err != nil {
+		t.Fatal(err)
+	}
+	old, err := client.CoreV1().Secrets("ns").Get(ctx, SecretName("web", 1), metav1.GetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.Manifest = randomText(900)
+	if err := d.Update(ctx, r); err != nil {
+		t.Fatal(err)
+	}
+	old.ResourceVersion = "listed-before-the-update"
+	got, err := d.reread(ctx, old, errors.New("stale"))
+	if err != nil || got == nil || got.Manifest != r.Manifest {
+		t.Fatalf("reread of a replaced record: %v", err)
+	}
+	if err := d.Delete(ctx, "ns", "web", 1); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := d.reread(ctx, old, errors.New("stale")); got != nil || err != nil {
+		t.Fatalf("reread of a deleted record: %v, %v", got, err)
 	}
 }

@@ -109,7 +109,7 @@ func (s *Secrets) decode(ctx context.Context, sec *corev1.Secret) (*release.Rele
 	for _, cn := range names {
 		c, err := s.Client.CoreV1().Secrets(sec.Namespace).Get(ctx, cn, metav1.GetOptions{})
 		if apierrors.IsNotFound(err) {
-			return nil, fmt.Errorf("%w %s: part %s is missing", ErrCorrupt, where, cn)
+			return nil, fmt.Errorf("%w %s: %w: %s", ErrCorrupt, where, errPartMissing, cn)
 		}
 		if err != nil {
 			return nil, fmt.Errorf("reading part %s of release record %s: %w", cn, where, err)
@@ -162,6 +162,14 @@ func (s *Secrets) list(ctx context.Context, ns, selector string, match func(*rel
 			continue
 		}
 		r, err := s.decode(ctx, sec)
+		if errors.Is(err, errPartMissing) {
+			// A writer may have replaced or deleted the record since it was listed
+			// (Update and Delete remove parts after the record switches or goes).
+			r, err = s.reread(ctx, sec, err)
+			if r == nil && err == nil {
+				continue
+			}
+		}
 		if skip && errors.Is(err, ErrCorrupt) {
 			rev, _ := strconv.Atoi(sec.Labels[LabelRevision])
 			skipped = append(skipped, Skipped{Namespace: sec.Namespace, Secret: sec.Name, Name: sec.Labels[LabelName], Revision: rev, Err: err})
@@ -179,6 +187,26 @@ func (s *Secrets) list(ctx context.Context, ns, selector string, match func(*rel
 		return out, &SkippedError{Skipped: skipped}
 	}
 	return out, nil
+}
+
+// errPartMissing: a part a record names does not exist.
+var errPartMissing = errors.New("part is missing")
+
+// reread decodes the record Secret sec again if it changed since it was listed, and
+// returns nothing if it is gone; if it did not change, its parts really are missing
+// and readErr stands.
+func (s *Secrets) reread(ctx context.Context, sec *corev1.Secret, readErr error) (*release.Release, error) {
+	fresh, err := s.Client.CoreV1().Secrets(sec.Namespace).Get(ctx, sec.Name, metav1.GetOptions{})
+	if apierrors.IsNotFound(err) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("reading release record %s/%s: %w", sec.Namespace, sec.Name, err)
+	}
+	if fresh.ResourceVersion == sec.ResourceVersion {
+		return nil, readErr
+	}
+	return s.decode(ctx, fresh)
 }
 
 // Create implements Driver: continuation Secrets first, then the record Secret, so a
