@@ -2,11 +2,13 @@ package action
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"regexp"
 	"sort"
 
 	"github.com/hoist-dev/hoist/pkg/release"
+	"github.com/hoist-dev/hoist/pkg/release/storage"
 )
 
 // History reads a release's revisions.
@@ -71,8 +73,19 @@ type ListOptions struct {
 	Selector map[string]string
 }
 
-// Run returns the latest revision of each release, sorted by namespace and name.
-func (a List) Run(ctx context.Context, opts ListOptions) ([]*release.Release, error) {
+// ListResult is what List found.
+type ListResult struct {
+	// Releases are the latest revision of each release, sorted by namespace and name.
+	Releases []*release.Release
+	// Skipped are records that could not be read (tampered, truncated, over a size
+	// limit), for the caller to report; a release whose newest record is among them is
+	// not in Releases, since its older revisions no longer say what it is.
+	Skipped []storage.Skipped
+}
+
+// Run returns the latest revision of each release; unreadable records are left out and
+// listed in the result, not an error.
+func (a List) Run(ctx context.Context, opts ListOptions) (ListResult, error) {
 	cfg := a.Config
 	ns := opts.Namespace
 	if opts.AllNamespaces {
@@ -82,18 +95,28 @@ func (a List) Run(ctx context.Context, opts ListOptions) ([]*release.Release, er
 	if opts.Filter != "" {
 		var err error
 		if re, err = regexp.Compile(opts.Filter); err != nil {
-			return nil, fmt.Errorf("filter %q: %w", opts.Filter, err)
+			return ListResult{}, fmt.Errorf("filter %q: %w", opts.Filter, err)
 		}
 	}
+	var res ListResult
 	all, err := cfg.Storage.List(ctx, ns, nil)
+	if skipped := (*storage.SkippedError)(nil); errors.As(err, &skipped) {
+		res.Skipped, err = skipped.Skipped, nil
+	}
 	if err != nil {
-		return nil, err
+		return ListResult{}, err
 	}
 	latest := map[string]*release.Release{}
 	for _, r := range all {
 		k := r.Namespace + "/" + r.Name
 		if cur := latest[k]; cur == nil || r.Revision > cur.Revision {
 			latest[k] = r
+		}
+	}
+	for _, sk := range res.Skipped {
+		k := sk.Namespace + "/" + sk.Name
+		if cur := latest[k]; cur != nil && sk.Revision > cur.Revision {
+			delete(latest, k)
 		}
 	}
 	states := map[release.Status]bool{}
@@ -128,5 +151,6 @@ func (a List) Run(ctx context.Context, opts ListOptions) ([]*release.Release, er
 		}
 		return out[i].Name < out[j].Name
 	})
-	return out, nil
+	res.Releases = out
+	return res, nil
 }

@@ -176,10 +176,14 @@ func newListCmd(s *settings) *cobra.Command {
 			if showFailed {
 				opts.States = append(opts.States, release.StatusFailed)
 			}
-			rs, err := action.List{Config: cfg}.Run(cmd.Context(), opts)
+			res, err := action.List{Config: cfg}.Run(cmd.Context(), opts)
 			if err != nil {
 				return err
 			}
+			for _, sk := range res.Skipped {
+				fmt.Fprintf(cmd.ErrOrStderr(), "WARNING: skipped %v\n", sk.Err)
+			}
+			rs := res.Releases
 			rows := make([]releaseSummary, len(rs))
 			for i, r := range rs {
 				rows[i] = summarize(r)

@@ -2,12 +2,10 @@ package helmimport
 
 import (
 	"bytes"
-	"compress/gzip"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"time"
 
 	"github.com/hoist-dev/hoist/pkg/chart"
@@ -150,21 +148,13 @@ func decodeRecord(data []byte, limit int) (*Record, error) {
 	}
 	b = b[:n]
 	if len(b) > 3 && bytes.Equal(b[:3], gzipMagic) {
-		zr, err := gzip.NewReader(bytes.NewReader(b))
+		body, err := release.Gunzip(b, int64(limit))
 		if err != nil {
-			return nil, fmt.Errorf("%w: gzip: %w", ErrCorrupt, err)
-		}
-		defer zr.Close()
-		body, err := io.ReadAll(io.LimitReader(zr, int64(limit)+1))
-		if err != nil {
-			return nil, fmt.Errorf("%w: gzip: %w", ErrCorrupt, err)
-		}
-		if len(body) > limit {
-			return nil, fmt.Errorf("%w: larger than %d bytes once decompressed", ErrCorrupt, limit)
+			return nil, fmt.Errorf("%w: %w", ErrCorrupt, err)
 		}
 		b = body
 	} else if len(b) > limit {
-		return nil, fmt.Errorf("%w: larger than %d bytes", ErrCorrupt, limit)
+		return nil, fmt.Errorf("%w: larger than the limit of %s", ErrCorrupt, release.Size(int64(limit)))
 	}
 	var rec Record
 	if err := json.Unmarshal(b, &rec); err != nil {

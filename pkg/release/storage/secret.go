@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -37,6 +38,10 @@ const (
 	dataKey = "release"
 	// DefaultChunkSize keeps each Secret well under the API server's 1 MiB limit.
 	DefaultChunkSize = 900 << 10
+	// MaxRecordSize bounds an encoded (gzip) record, all its parts together (73 Secrets
+	// at DefaultChunkSize): what one tampered record can make a reader fetch. A record
+	// within release.MaxDecodedSize compresses to well under it.
+	MaxRecordSize = 64 << 20
 )
 
 // systemLabels may not be set by users (--labels).
@@ -76,37 +81,72 @@ func (s *Secrets) Get(ctx context.Context, ns, name string, rev int) (*release.R
 	return s.decode(ctx, sec)
 }
 
-// decode reassembles a record from its Secret and continuation Secrets.
+// maxParts is the most continuation Secrets a record of at most MaxRecordSize has.
+func (s *Secrets) maxParts() int {
+	return (MaxRecordSize+s.chunkSize()-1)/s.chunkSize() - 1
+}
+
+// decode reassembles a record from its Secret and continuation Secrets. The list of
+// parts is checked before any is read: a tampered record naming one large Secret
+// thousands of times would otherwise cost gigabytes.
 func (s *Secrets) decode(ctx context.Context, sec *corev1.Secret) (*release.Release, error) {
-	data := append([]byte(nil), sec.Data[dataKey]...)
-	if chunks := sec.Annotations[annotationChunks]; chunks != "" {
-		for _, cn := range strings.Split(chunks, ",") {
-			c, err := s.Client.CoreV1().Secrets(sec.Namespace).Get(ctx, cn, metav1.GetOptions{})
-			if err != nil {
-				return nil, fmt.Errorf("reading part %s of release record %s/%s: %w", cn, sec.Namespace, sec.Name, err)
-			}
-			data = append(data, c.Data[dataKey]...)
+	where := sec.Namespace + "/" + sec.Name
+	names := splitNames(sec.Annotations[annotationChunks])
+	if len(names) > s.maxParts() {
+		return nil, fmt.Errorf("%w %s: it names %d parts, more than the %d of a record of at most %s",
+			ErrCorrupt, where, len(names), s.maxParts(), release.Size(MaxRecordSize))
+	}
+	seen := make(map[string]bool, len(names))
+	for _, cn := range names {
+		if seen[cn] {
+			return nil, fmt.Errorf("%w %s: it names part %s twice", ErrCorrupt, where, cn)
 		}
+		seen[cn] = true
+	}
+	// The parts are kept as read and joined once, at their exact total size.
+	parts := [][]byte{sec.Data[dataKey]}
+	total := len(sec.Data[dataKey])
+	for _, cn := range names {
+		c, err := s.Client.CoreV1().Secrets(sec.Namespace).Get(ctx, cn, metav1.GetOptions{})
+		if apierrors.IsNotFound(err) {
+			return nil, fmt.Errorf("%w %s: %w: %s", ErrCorrupt, where, errPartMissing, cn)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("reading part %s of release record %s: %w", cn, where, err)
+		}
+		if c.Labels[labelChunkOf] != sec.Name {
+			return nil, fmt.Errorf("%w %s: Secret %s is not one of its parts (label %s=%q)", ErrCorrupt, where, cn, labelChunkOf, c.Labels[labelChunkOf])
+		}
+		total += len(c.Data[dataKey])
+		if total > MaxRecordSize {
+			return nil, fmt.Errorf("%w %s: its parts add up to more than the limit of %s", ErrCorrupt, where, release.Size(MaxRecordSize))
+		}
+		parts = append(parts, c.Data[dataKey])
+	}
+	data := make([]byte, 0, total)
+	for _, p := range parts {
+		data = append(data, p...)
 	}
 	r, err := release.Decode(data)
 	if err != nil {
-		return nil, fmt.Errorf("release record %s/%s: %w", sec.Namespace, sec.Name, err)
+		return nil, fmt.Errorf("%w %s: %w", ErrCorrupt, where, err)
 	}
 	r.StoredVersion = sec.ResourceVersion
 	return r, nil
 }
 
-// History implements Driver.
+// History implements Driver: one unreadable revision fails it, as that release is broken.
 func (s *Secrets) History(ctx context.Context, ns, name string) ([]*release.Release, error) {
-	return s.list(ctx, ns, labels.Set{LabelOwner: ownerValue, LabelName: name}.AsSelector().String(), nil)
+	return s.list(ctx, ns, labels.Set{LabelOwner: ownerValue, LabelName: name}.AsSelector().String(), nil, false)
 }
 
-// List implements Driver.
+// List implements Driver: unreadable records are skipped and reported with a
+// *SkippedError, so that one tampered Secret does not hide every other release.
 func (s *Secrets) List(ctx context.Context, ns string, match func(*release.Release) bool) ([]*release.Release, error) {
-	return s.list(ctx, ns, labels.Set{LabelOwner: ownerValue}.AsSelector().String(), match)
+	return s.list(ctx, ns, labels.Set{LabelOwner: ownerValue}.AsSelector().String(), match, true)
 }
 
-func (s *Secrets) list(ctx context.Context, ns, selector string, match func(*release.Release) bool) ([]*release.Release, error) {
+func (s *Secrets) list(ctx context.Context, ns, selector string, match func(*release.Release) bool, skip bool) ([]*release.Release, error) {
 	list, err := s.Client.CoreV1().Secrets(ns).List(ctx, metav1.ListOptions{
 		LabelSelector: selector,
 		FieldSelector: "type=" + string(SecretType),
@@ -115,12 +155,26 @@ func (s *Secrets) list(ctx context.Context, ns, selector string, match func(*rel
 		return nil, fmt.Errorf("listing releases in %q: %w", ns, err)
 	}
 	var out []*release.Release
+	var skipped []Skipped
 	for i := range list.Items {
 		sec := &list.Items[i]
 		if _, isChunk := sec.Labels[labelChunkOf]; isChunk {
 			continue
 		}
 		r, err := s.decode(ctx, sec)
+		if errors.Is(err, errPartMissing) {
+			// A writer may have replaced or deleted the record since it was listed
+			// (Update and Delete remove parts after the record switches or goes).
+			r, err = s.reread(ctx, sec, err)
+			if r == nil && err == nil {
+				continue
+			}
+		}
+		if skip && errors.Is(err, ErrCorrupt) {
+			rev, _ := strconv.Atoi(sec.Labels[LabelRevision])
+			skipped = append(skipped, Skipped{Namespace: sec.Namespace, Secret: sec.Name, Name: sec.Labels[LabelName], Revision: rev, Err: err})
+			continue
+		}
 		if err != nil {
 			return nil, err
 		}
@@ -129,7 +183,30 @@ func (s *Secrets) list(ctx context.Context, ns, selector string, match func(*rel
 		}
 	}
 	release.SortByRevision(out)
+	if len(skipped) > 0 {
+		return out, &SkippedError{Skipped: skipped}
+	}
 	return out, nil
+}
+
+// errPartMissing: a part a record names does not exist.
+var errPartMissing = errors.New("part is missing")
+
+// reread decodes the record Secret sec again if it changed since it was listed, and
+// returns nothing if it is gone; if it did not change, its parts really are missing
+// and readErr stands.
+func (s *Secrets) reread(ctx context.Context, sec *corev1.Secret, readErr error) (*release.Release, error) {
+	fresh, err := s.Client.CoreV1().Secrets(sec.Namespace).Get(ctx, sec.Name, metav1.GetOptions{})
+	if apierrors.IsNotFound(err) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("reading release record %s/%s: %w", sec.Namespace, sec.Name, err)
+	}
+	if fresh.ResourceVersion == sec.ResourceVersion {
+		return nil, readErr
+	}
+	return s.decode(ctx, fresh)
 }
 
 // Create implements Driver: continuation Secrets first, then the record Secret, so a
@@ -232,6 +309,10 @@ func (s *Secrets) build(r *release.Release) (*corev1.Secret, []*corev1.Secret, e
 	data, err := release.Encode(r)
 	if err != nil {
 		return nil, nil, err
+	}
+	// Never write a record that readers refuse.
+	if len(data) > MaxRecordSize {
+		return nil, nil, fmt.Errorf("storing release %s: %d bytes compressed, more than the limit of %s", r.Key(), len(data), release.Size(MaxRecordSize))
 	}
 	name := SecretName(r.Name, r.Revision)
 	lbls := map[string]string{}
