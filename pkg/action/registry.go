@@ -57,7 +57,7 @@ func NewRegistryClient(opts RegistryOptions) (*oci.Client, error) {
 }
 
 // credentialsFor binds opts' Username and Password to the one registry of hosts
-// (those the call's references name, in what; repeats allowed). With no registry they go
+// (those the references in what name; repeats allowed). With no registry they go
 // nowhere; with several they are refused before any request, since a registry must
 // never see another's credentials and nothing says whose these are.
 func credentialsFor(opts RegistryOptions, hosts []string, what string) (RegistryOptions, error) {
@@ -135,6 +135,7 @@ type RegistryLoginResult struct {
 
 // Run logs in to opts.Host and stores the credentials where docker keeps them.
 func (a RegistryLogin) Run(ctx context.Context, opts RegistryLoginOptions) (RegistryLoginResult, error) {
+	opts.Registry.CredentialsHost = opts.Host // the one registry this talks to
 	c, err := registryClient(a.Client, opts.Registry, ociAuth)
 	if err != nil {
 		return RegistryLoginResult{}, err
@@ -167,6 +168,7 @@ type RegistryLogoutResult struct {
 
 // Run removes the credentials stored for opts.Host.
 func (a RegistryLogout) Run(ctx context.Context, opts RegistryLogoutOptions) (RegistryLogoutResult, error) {
+	opts.Registry.CredentialsHost = opts.Host // the one registry this talks to
 	c, err := registryClient(a.Client, opts.Registry, ociAuth)
 	if err != nil {
 		return RegistryLogoutResult{}, err
