@@ -47,7 +47,11 @@ func (s ChartSource) Run(ctx context.Context, opts ChartSourceOptions) (*source.
 	local := source.LocalGetter{NoDigest: opts.NoDigest, Packages: postrender.Packages{}}
 	f := &source.Fetcher{Local: local, Git: s.Git, Repo: s.Repo}
 	if ref.Kind == source.OCI {
-		if f.OCI, err = registryClient(s.OCI, opts.Registry, ociGetter); err != nil {
+		reg, err := credentialsFor(opts.Registry, []string{ref.Registry}, ref.Raw)
+		if err != nil {
+			return nil, err
+		}
+		if f.OCI, err = registryClient(s.OCI, reg, ociGetter); err != nil {
 			return nil, err
 		}
 	}

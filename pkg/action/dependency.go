@@ -112,9 +112,35 @@ func depsOptions(o DependencyOptions) deps.Options {
 }
 
 // manager builds the dependency manager over the sources. The OCI client is built
-// first, whatever the dependencies, so a bad registry option always fails.
+// before any fetch, whatever the dependencies, so a bad registry option always fails.
+//
+// --username and --password are for the one registry the chart's oci://
+// dependencies name. Helm v4 sends them to every registry the dependencies name, so
+// a chart could collect them with a dependency on a registry of its choosing; here
+// dependencies on several registries refuse them (each registry's own stored
+// credentials still work), and a chart with none drops them.
 func (s DependencySources) manager(opts DependencyOptions) (*deps.Manager, error) {
-	oc, err := registryClient(s.OCI, opts.Registry, ociGetter)
+	var hosts []string
+	if opts.Registry.Username != "" && opts.Registry.Password != "" {
+		declared, err := deps.Declared(opts.Dir)
+		if err != nil {
+			return nil, err
+		}
+		for _, d := range declared {
+			if !strings.HasPrefix(d.Repository, "oci://") {
+				continue
+			}
+			// A reference that does not parse fails its fetch, before any request.
+			if ref, err := ociDependency(d, ""); err == nil {
+				hosts = append(hosts, ref.Registry)
+			}
+		}
+	}
+	reg, err := credentialsFor(opts.Registry, hosts, "the dependencies of chart "+opts.Dir)
+	if err != nil {
+		return nil, err
+	}
+	oc, err := registryClient(s.OCI, reg, ociGetter)
 	if err != nil {
 		return nil, err
 	}
@@ -164,7 +190,7 @@ func (f *depFetcher) Fetch(ctx context.Context, req deps.Request) (*deps.Fetched
 	d, r := req.Dependency, req.Dependency.Repository
 	switch {
 	case strings.HasPrefix(r, "oci://"):
-		ref, err := source.Parse(strings.TrimSuffix(r, "/")+"/"+d.Name, req.Version, nil)
+		ref, err := ociDependency(d, req.Version)
 		if err != nil {
 			return nil, err
 		}
@@ -184,6 +210,12 @@ func (f *depFetcher) Fetch(ctx context.Context, req deps.Request) (*deps.Fetched
 		return get(ctx, g, ref)
 	}
 	return f.getFromURL(ctx, r, d.Name, req.Version)
+}
+
+// ociDependency is the reference of a dependency from an oci:// repository: the
+// chart is a repository below it, named as the chart.
+func ociDependency(d *chart.Dependency, version string) (source.Ref, error) {
+	return source.Parse(strings.TrimSuffix(d.Repository, "/")+"/"+d.Name, version, nil)
 }
 
 func get(ctx context.Context, g source.Getter, ref source.Ref) (*deps.Fetched, error) {

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"sigs.k8s.io/yaml"
 
 	"github.com/hoist-dev/hoist/pkg/apply"
 	"github.com/hoist-dev/hoist/pkg/engine"
@@ -57,9 +58,13 @@ type DeployOptions struct {
 	TakeOwnership bool
 	ForceReplace  bool
 	DryRun        DryRun
-	Description   string
-	Labels        map[string]string
-	HistoryMax    int
+	// HideSecret leaves the Secrets (v1) out of a dry run's manifest, each replaced
+	// by a comment, as Helm's --hide-secret does. Only with DryRun: a real
+	// operation records the manifest it applied.
+	HideSecret  bool
+	Description string
+	Labels      map[string]string
+	HistoryMax  int
 	// PostRenderer changes the rendered manifests and hooks (install, upgrade); the
 	// files of a kustomize overlay are recorded in the revision.
 	PostRenderer postrender.PostRenderer
@@ -72,6 +77,9 @@ func (o DeployOptions) resolved() (DeployOptions, error) {
 		if storage.IsSystemLabel(k) {
 			return o, fmt.Errorf("--labels: %q is reserved for the release storage", k)
 		}
+	}
+	if o.HideSecret && o.DryRun == DryRunNone {
+		return o, errors.New("--hide-secret needs --dry-run: it hides Secrets from the manifest a dry run prints")
 	}
 	if o.Atomic {
 		o.Wait = true
@@ -339,7 +347,7 @@ func (c *Configuration) renderForCluster(ctx context.Context, f *source.Fetched,
 	}
 	// Build the manifest together with the CRDs, so custom resources of kinds the chart
 	// itself defines are accepted before those CRDs exist in the cluster.
-	all, err := c.Apply.Build(crdText.String()+manifestOf(rd), ns)
+	all, err := c.Apply.Build(crdText.String()+manifestOf(rd, false), ns)
 	if err != nil {
 		return nil, nil, nil, err
 	}
@@ -348,12 +356,31 @@ func (c *Configuration) renderForCluster(ctx context.Context, f *source.Fetched,
 }
 
 // manifestOf joins the rendered manifests as they are recorded and applied.
-func manifestOf(rd *Rendered) string {
+func manifestOf(rd *Rendered, hideSecrets bool) string {
 	var b strings.Builder
 	for _, m := range rd.Manifests {
+		if hideSecrets && isSecret(m) {
+			// Helm's words, so that tools reading helm's output read hoist's.
+			fmt.Fprintf(&b, "---\n# Source: %s\n# HIDDEN: The Secret output has been suppressed\n", m.Name)
+			continue
+		}
 		fmt.Fprintf(&b, "---\n# Source: %s\n%s\n", m.Name, m.Content)
 	}
 	return b.String()
+}
+
+// isSecret reports whether m is a core v1 Secret. A document without a parsed head
+// (a post-renderer's output) is read here; one that does not parse cannot be applied
+// either, and is left as it is.
+func isSecret(m engine.Manifest) bool {
+	h := m.Head
+	if h == nil {
+		h = new(engine.Head)
+		if yaml.Unmarshal([]byte(m.Content), h) != nil {
+			return false
+		}
+	}
+	return h.APIVersion == "v1" && h.Kind == "Secret"
 }
 
 func hooksOf(rd *Rendered) []*release.Hook {

@@ -114,7 +114,7 @@ func newRecord(cfg *Configuration, name, ns string, revision int, f *source.Fetc
 		Chart:      release.ChartInfo{Metadata: f.Chart.Metadata, Digest: f.Digest, Source: f.Source},
 		Config:     vals,
 		Values:     rd.Values,
-		Manifest:   manifestOf(rd),
+		Manifest:   manifestOf(rd, dep.HideSecret),
 		Hooks:      hooksOf(rd),
 		Notes:      rd.Notes,
 		Labels:     dep.Labels,

@@ -73,6 +73,7 @@ func (a Pull) Run(ctx context.Context, opts PullOptions) (PullResult, error) {
 		v = ">0.0.0-0"
 	}
 	refs := make([]source.Ref, 0, len(opts.Refs))
+	var hosts []string
 	for _, raw := range opts.Refs {
 		ref, err := source.Parse(raw, v, nil)
 		if err != nil {
@@ -82,8 +83,13 @@ func (a Pull) Run(ctx context.Context, opts PullOptions) (PullResult, error) {
 			return res, fmt.Errorf("%q is a %s reference: hoist pull fetches charts from OCI registries (oci://HOST/REPOSITORY)", raw, ref.Kind)
 		}
 		refs = append(refs, ref)
+		hosts = append(hosts, ref.Registry)
 	}
-	c, err := registryClient(a.Client, opts.Registry, ociPuller)
+	reg, err := credentialsFor(opts.Registry, hosts, "the pull")
+	if err != nil {
+		return res, err
+	}
+	c, err := registryClient(a.Client, reg, ociPuller)
 	if err != nil {
 		return res, err
 	}

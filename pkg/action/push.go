@@ -39,7 +39,11 @@ type PushResult struct {
 
 // Run pushes opts.Archive.
 func (a Push) Run(ctx context.Context, opts PushOptions) (PushResult, error) {
-	c, err := registryClient(a.Client, opts.Registry, ociPusher)
+	reg, err := credentialsFor(opts.Registry, []string{opts.Target.Registry}, "the push")
+	if err != nil {
+		return PushResult{}, err
+	}
+	c, err := registryClient(a.Client, reg, ociPusher)
 	if err != nil {
 		return PushResult{}, err
 	}

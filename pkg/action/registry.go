@@ -3,6 +3,9 @@ package action
 import (
 	"context"
 	"errors"
+	"fmt"
+	"slices"
+	"strings"
 
 	"github.com/hoist-dev/hoist/pkg/postrender"
 	"github.com/hoist-dev/hoist/pkg/source/oci"
@@ -16,9 +19,15 @@ type RegistryOptions struct {
 	CAFile                string `json:"caFile,omitempty"`
 	CertFile              string `json:"certFile,omitempty"`
 	KeyFile               string `json:"keyFile,omitempty"`
-	// Username and Password, when set, replace the stored credentials.
+	// Username and Password, when set, replace the stored credentials of the one
+	// registry the call's references name (CredentialsHost); every other registry
+	// gets only its own stored credentials.
 	Username string `json:"-"`
 	Password string `json:"-"`
+	// CredentialsHost is the registry (host[:port]) Username and Password are for.
+	// The use cases set it from the references they are given, replacing what the
+	// caller set; NewRegistryClient refuses Username without it.
+	CredentialsHost string `json:"-"`
 	// UserAgent is sent with every request; default "hoist".
 	UserAgent string `json:"userAgent,omitempty"`
 }
@@ -40,11 +49,44 @@ func NewRegistryClient(opts RegistryOptions) (*oci.Client, error) {
 		KeyFile:               opts.KeyFile,
 		Username:              opts.Username,
 		Password:              opts.Password,
+		CredentialsHost:       opts.CredentialsHost,
 		UserAgent:             opts.UserAgent,
 		// Kustomize checks a package when it is pushed or pulled, not first at render.
 		Packages: postrender.Packages{},
 	})
 }
+
+// credentialsFor binds opts' Username and Password to the one registry of hosts
+// (those the references in what name; repeats allowed). With no registry they go
+// nowhere; with several they are refused before any request, since a registry must
+// never see another's credentials and nothing says whose these are.
+func credentialsFor(opts RegistryOptions, hosts []string, what string) (RegistryOptions, error) {
+	opts.CredentialsHost = ""
+	if opts.Username == "" || opts.Password == "" {
+		// NewRegistryClient reports a lone --username or --password.
+		return opts, nil
+	}
+	var distinct []string
+	for _, h := range hosts {
+		if !slices.Contains(distinct, h) {
+			distinct = append(distinct, h)
+		}
+	}
+	switch len(distinct) {
+	case 0:
+		opts.Username, opts.Password = "", ""
+	case 1:
+		opts.CredentialsHost = distinct[0]
+	default:
+		return opts, fmt.Errorf("%w: --username and --password are for one registry, not %d (%s, in %s); store each registry's credentials with hoist registry login instead",
+			ErrCredentialsAmbiguous, len(distinct), strings.Join(distinct, ", "), what)
+	}
+	return opts, nil
+}
+
+// ErrCredentialsAmbiguous is returned when --username and --password are given to a
+// call that talks to several OCI registries.
+var ErrCredentialsAmbiguous = errors.New("credentials for several registries")
 
 // registryClient builds a client with newClient, else with NewRegistryClient. The
 // client is built when a use case first needs it, so a bad option fails only then.
@@ -93,6 +135,7 @@ type RegistryLoginResult struct {
 
 // Run logs in to opts.Host and stores the credentials where docker keeps them.
 func (a RegistryLogin) Run(ctx context.Context, opts RegistryLoginOptions) (RegistryLoginResult, error) {
+	opts.Registry.CredentialsHost = opts.Host // the one registry this talks to
 	c, err := registryClient(a.Client, opts.Registry, ociAuth)
 	if err != nil {
 		return RegistryLoginResult{}, err
@@ -125,6 +168,7 @@ type RegistryLogoutResult struct {
 
 // Run removes the credentials stored for opts.Host.
 func (a RegistryLogout) Run(ctx context.Context, opts RegistryLogoutOptions) (RegistryLogoutResult, error) {
+	opts.Registry.CredentialsHost = opts.Host // the one registry this talks to
 	c, err := registryClient(a.Client, opts.Registry, ociAuth)
 	if err != nil {
 		return RegistryLogoutResult{}, err

@@ -61,7 +61,12 @@ A dependency's repository is one of:
   (empty)                           an unpacked chart already in charts/NAME
 
 update resolves each version constraint, vendors the archives into charts/ and
-writes Chart.lock; build fetches exactly what Chart.lock records.`,
+writes Chart.lock; build fetches exactly what Chart.lock records.
+
+--username and --password are for the one OCI registry the oci:// dependencies
+name, and are refused when they name several: a registry never sees another's
+credentials (helm sends them to all). Each registry otherwise gets the credentials
+stored for it by hoist registry login or docker login.`,
 	}
 	cmd.AddCommand(newDependencyUpdateCmd(d), newDependencyBuildCmd(d), newDependencyListCmd())
 	return cmd

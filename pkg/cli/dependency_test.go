@@ -154,3 +154,24 @@ func TestPackageDependencyUpdate(t *testing.T) {
 		t.Errorf("packaged subcharts %v, lock %v", names, c.Lock)
 	}
 }
+
+// TestDependencyCredentialsForSeveralRegistries: --username and --password with
+// dependencies on two registries fail before any request (neither registry is
+// listening), naming both.
+func TestDependencyCredentialsForSeveralRegistries(t *testing.T) {
+	root := t.TempDir()
+	t.Setenv("HOME", root)
+	t.Setenv("XDG_CACHE_HOME", filepath.Join(root, "cache"))
+	t.Setenv("DOCKER_CONFIG", filepath.Join(root, "docker"))
+	dir := filepath.Join(root, "app")
+	mustWrite(t, filepath.Join(dir, "Chart.yaml"), "apiVersion: v2\nname: app\nversion: 1.0.0\ndependencies:\n"+
+		"- name: web\n  version: 1.0.0\n  repository: oci://127.0.0.1:1/charts\n"+
+		"- name: db\n  version: 2.0.0\n  repository: oci://127.0.0.1:2/charts\n")
+	for _, verb := range []string{"update", "build"} {
+		_, errOut, code := run(t, "dependency", verb, dir, "--plain-http", "--username", "alice", "--password", "s3cret")
+		if code == 0 || !strings.Contains(errOut, "--username and --password are for one registry, not 2 (127.0.0.1:1, 127.0.0.1:2") ||
+			strings.Contains(errOut, "cannot reach") {
+			t.Errorf("%s: exit %d: %s", verb, code, errOut)
+		}
+	}
+}

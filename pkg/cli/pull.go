@@ -33,7 +33,11 @@ network at all, and pulling a tag only asks the registry what the tag points at.
 
 With --verify the provenance file is downloaded too and the chart is checked against
 it with the keys of --keyring, as hoist verify does; a chart that fails (or has no
-provenance file) is not kept.`,
+provenance file) is not kept.
+
+--username and --password are sent to the registry of the references only; they are
+refused when the references name several registries (log in to each with hoist
+registry login instead).`,
 		Example: `  hoist pull oci://ghcr.io/acme/charts/web --version '^1.2'
   # Pulled: ghcr.io/acme/charts/web:1.4.0
   # Digest: sha256:…

@@ -41,6 +41,7 @@ func (d *deployFlags) register(cmd *cobra.Command, withRender bool) {
 		f.StringToStringVar(&d.labels, "labels", nil, "labels for the release record (key1=v1,key2=v2)")
 		f.StringVar(&d.dryRun, "dry-run", "", `simulate: "client" renders only; "server" also has the API server validate every object; nothing is written`)
 		f.Lookup("dry-run").NoOptDefVal = "client"
+		f.BoolVar(&d.opts.HideSecret, "hide-secret", false, "with --dry-run, leave Secrets out of the manifest printed (each replaced by a comment)")
 		f.Bool("force-conflicts", true, "take over fields other managers own (always on: hoist applies with force and reports the conflicts)")
 	}
 }

@@ -2,6 +2,7 @@ package oci
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"sync"
@@ -27,9 +28,14 @@ type Options struct {
 	// CertFile and KeyFile are a client certificate and its key (mutual TLS).
 	CertFile, KeyFile string
 
-	// Username and Password, when set, are used for every registry this client
-	// talks to, instead of stored credentials.
+	// Username and Password, when set, are the credentials of the registry
+	// CredentialsHost (host[:port], as references name it) instead of its stored
+	// ones. Other registries get only their own stored credentials: a chart's
+	// dependencies may name any registry, and must not learn these.
 	Username, Password string
+	// CredentialsHost is the one registry Username and Password are for; New
+	// refuses them without it.
+	CredentialsHost string
 	// Credentials is where stored credentials are read (and Login writes them).
 	// Nil means the Docker configuration: see DefaultCredentialStore.
 	Credentials credentials.Store
@@ -76,6 +82,9 @@ var _ source.Getter = (*Client)(nil)
 // New builds a Client. Certificate files are read here, so a bad --ca-file fails
 // before any request; the credential store is opened on first use.
 func New(opts Options) (*Client, error) {
+	if (opts.Username != "" || opts.Password != "") && opts.CredentialsHost == "" {
+		return nil, errors.New("oci: Username and Password need the registry they are for (Options.CredentialsHost)")
+	}
 	if opts.UserAgent == "" {
 		opts.UserAgent = "hoist"
 	}
@@ -140,9 +149,12 @@ func newTransport(opts Options) (http.RoundTripper, error) {
 	return retry.NewTransport(base), nil
 }
 
-// credential is the auth.CredentialFunc: the static credentials, else the store's.
+// credential is the auth.CredentialFunc: the static credentials for their registry,
+// else the store's. hostport is the host requests go to (registry-1.docker.io for
+// docker.io), so both are compared as the store's keys.
 func (c *Client) credential(ctx context.Context, hostport string) (auth.Credential, error) {
-	if c.opts.Username != "" || c.opts.Password != "" {
+	if (c.opts.Username != "" || c.opts.Password != "") &&
+		credentials.ServerAddressFromRegistry(c.opts.CredentialsHost) == credentials.ServerAddressFromHostname(hostport) {
 		return auth.Credential{Username: c.opts.Username, Password: c.opts.Password}, nil
 	}
 	store, err := c.credentialStore()

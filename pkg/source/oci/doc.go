@@ -74,8 +74,9 @@
 //
 // # Credentials
 //
-// Credentials come from Options.Username and Options.Password when set, otherwise
-// from the Docker configuration ($DOCKER_CONFIG/config.json, default
+// Credentials come from Options.Username and Options.Password when set, for the
+// one registry Options.CredentialsHost only; otherwise, and for every other
+// registry, from the Docker configuration ($DOCKER_CONFIG/config.json, default
 // ~/.docker/config.json) and the credential helpers it names (credsStore,
 // credHelpers), read through oras-go's credentials package. Client.Login checks
 // credentials against the registry before it stores them there.

@@ -210,7 +210,9 @@ func TestE2ECachedPullRequests(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	ct := &countingTransport{}
-	c := secureClient(t, env, ct, func(o *Options) { o.Username, o.Password = env.RegistryUser, env.RegistryPass })
+	c := secureClient(t, env, ct, func(o *Options) {
+		o.Username, o.Password, o.CredentialsHost = env.RegistryUser, env.RegistryPass, env.SecureRegistry
+	})
 	org := uniqueRepo(t)
 	pushed, err := c.Push(ctx, PushRequest{Archive: chartArchive(t, "web", "1.0.0", nil), Target: target(t, "oci://"+env.SecureRegistry+"/"+org), Created: created})
 	if err != nil {

@@ -110,7 +110,9 @@ func TestE2EPackagePushPull(t *testing.T) {
 		check(t, plainClient(t, nil), env.Registry)
 	})
 	t.Run("TLS registry with credentials", func(t *testing.T) {
-		check(t, secureClient(t, env, nil, func(o *Options) { o.Username, o.Password = env.RegistryUser, env.RegistryPass }), env.SecureRegistry)
+		check(t, secureClient(t, env, nil, func(o *Options) {
+			o.Username, o.Password, o.CredentialsHost = env.RegistryUser, env.RegistryPass, env.SecureRegistry
+		}), env.SecureRegistry)
 	})
 }
 

@@ -3,6 +3,7 @@ package oci
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"io"
@@ -22,6 +23,7 @@ import (
 
 	"github.com/opencontainers/go-digest"
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
+	"oras.land/oras-go/v2/registry/remote/auth"
 	"oras.land/oras-go/v2/registry/remote/credentials"
 
 	"github.com/hoist-dev/hoist/pkg/source"
@@ -422,12 +424,12 @@ func TestRegistryErrors(t *testing.T) {
 		reg := newFakeRegistry(t)
 		reg.user, reg.pass = "u", "p"
 		host := reg.serve()
-		c := newTestClient(t, func(o *Options) { o.Username, o.Password = "u", "wrong" })
+		c := newTestClient(t, func(o *Options) { o.Username, o.Password, o.CredentialsHost = "u", "wrong", host })
 		_, err := c.Get(ctx, ociRef(t, "oci://"+host+"/web:1.0.0", ""))
 		if !errors.Is(err, ErrUnauthorized) || !strings.Contains(err.Error(), "rejected the credentials") {
 			t.Errorf("%v", err)
 		}
-		ok := newTestClient(t, func(o *Options) { o.Username, o.Password = "u", "p" })
+		ok := newTestClient(t, func(o *Options) { o.Username, o.Password, o.CredentialsHost = "u", "p", host })
 		if _, err := ok.Push(ctx, PushRequest{Archive: archive, Target: target(t, "oci://"+host)}); err != nil {
 			t.Errorf("push with the right credentials: %v", err)
 		}
@@ -774,4 +776,71 @@ func mustRead(t testing.TB, p string) []byte {
 		t.Fatal(err)
 	}
 	return b
+}
+
+// TestStaticCredentialsStayWithTheirRegistry: Username and Password go to
+// CredentialsHost only; another registry gets its stored credentials, and one with
+// none stored gets no Authorization at all.
+func TestStaticCredentialsStayWithTheirRegistry(t *testing.T) {
+	ctx := context.Background()
+	own, other, open := newFakeRegistry(t), newFakeRegistry(t), newFakeRegistry(t)
+	own.user, own.pass = "alice", "s3cret"
+	other.user, other.pass = "bob", "hunter2"
+	ownHost, otherHost, openHost := own.serve(), other.serve(), open.serve()
+	store := memStore()
+	if err := store.Put(ctx, otherHost, auth.Credential{Username: "bob", Password: "hunter2"}); err != nil {
+		t.Fatal(err)
+	}
+	seed := func(host, user, pass string) {
+		c := newTestClient(t, func(o *Options) {
+			if user != "" {
+				o.Username, o.Password, o.CredentialsHost = user, pass, host
+			}
+		})
+		if _, err := c.Push(ctx, PushRequest{Archive: chartArchive(t, "web", "1.0.0", nil), Target: target(t, "oci://"+host)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	seed(ownHost, "alice", "s3cret")
+	seed(otherHost, "bob", "hunter2")
+	seed(openHost, "", "")
+	for _, r := range []*fakeRegistry{own, other, open} {
+		r.mu.Lock()
+		r.auths = nil
+		r.mu.Unlock()
+	}
+
+	c := newTestClient(t, func(o *Options) {
+		o.Username, o.Password, o.CredentialsHost = "alice", "s3cret", ownHost
+		o.Credentials = store
+	})
+	for _, h := range []string{ownHost, otherHost, openHost} {
+		if _, err := c.Get(ctx, ociRef(t, "oci://"+h+"/web:1.0.0", "")); err != nil {
+			t.Fatalf("%s: %v", h, err)
+		}
+	}
+	basic := func(u, p string) string { return "Basic " + base64.StdEncoding.EncodeToString([]byte(u+":"+p)) }
+	for _, tc := range []struct {
+		name string
+		reg  *fakeRegistry
+		want []string
+	}{
+		{"the registry they were given for", own, []string{basic("alice", "s3cret")}},
+		{"another registry: its stored credentials", other, []string{basic("bob", "hunter2")}},
+		{"a registry with none stored", open, nil},
+	} {
+		tc.reg.mu.Lock()
+		var got []string
+		for a := range tc.reg.auths {
+			got = append(got, a)
+		}
+		tc.reg.mu.Unlock()
+		if !slices.Equal(got, tc.want) {
+			t.Errorf("%s: Authorization %q, want %q", tc.name, got, tc.want)
+		}
+	}
+
+	if _, err := New(Options{Username: "alice", Password: "s3cret", CacheDir: t.TempDir()}); err == nil {
+		t.Error("New accepted static credentials without CredentialsHost")
+	}
 }

@@ -30,6 +30,7 @@ type fakeRegistry struct {
 	blobs     map[digest.Digest][]byte
 	manifests map[string]map[string]manifestEntry // repo -> tag or digest -> manifest
 	requests  []string                            // "METHOD /path"
+	auths     map[string]bool                     // the Authorization headers seen
 
 	// user and pass, when set, are required (basic auth).
 	user, pass string
@@ -74,6 +75,12 @@ func (r *fakeRegistry) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.requests = append(r.requests, req.Method+" "+req.URL.Path)
+	if a := req.Header.Get("Authorization"); a != "" {
+		if r.auths == nil {
+			r.auths = map[string]bool{}
+		}
+		r.auths[a] = true
+	}
 	if r.user != "" {
 		u, p, ok := req.BasicAuth()
 		if !ok || u != r.user || p != r.pass {
