@@ -43,9 +43,7 @@ func (l Limits) bind(f template.FuncMap) {
 		}
 		return l.steps(0, count, step)
 	}
-	f["untilStep"] = func(start, stop, step int) ([]int, error) {
-		return l.steps(start, stop, step)
-	}
+	f["untilStep"] = l.steps
 	f["seq"] = l.seq
 	f["repeat"] = func(count int, s string) (string, error) {
 		// Negative counts still reach strings.Repeat, whose panic text/template

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"runtime"
+	"slices"
 	"strings"
 	"unicode/utf8"
 	"unsafe"
@@ -104,7 +105,7 @@ func (e *nestingError) Error() string {
 		writeCalls(&b, append(e.calls[from:len(e.calls):len(e.calls)], e.refused), 0)
 		return b.String()
 	}
-	cycle := append(e.calls[j:len(e.calls):len(e.calls)], e.refused)
+	cycle := slices.Concat(e.calls[j:], []call{e.refused})
 	fmt.Fprintf(&b, ", going round a cycle of %d: ", len(cycle)-1)
 	writeCalls(&b, cycle, 12)
 	return b.String()
