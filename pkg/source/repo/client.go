@@ -17,8 +17,8 @@ import (
 	"github.com/hoist-dev/hoist/pkg/source"
 )
 
-// DefaultMaxIndexSize is the largest repository index hoist reads (Flux's limit): the
-// largest public indexes are a few MiB, and parsing costs about 20 times the size.
+// DefaultMaxIndexSize is the largest repository index hoist reads, Flux's limit: the
+// largest public indexes are tens of MiB at most.
 const DefaultMaxIndexSize = 50 << 20
 
 // maxChartSize is the largest chart archive a repository may send.

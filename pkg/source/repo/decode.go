@@ -2,9 +2,12 @@ package repo
 
 import (
 	"bufio"
+	"bytes"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
+	"strings"
 	"time"
 
 	"go.yaml.in/yaml/v3"
@@ -98,6 +101,8 @@ type yamlDependency struct {
 	Alias        string   `yaml:"alias"`
 }
 
+// decodeYAMLIndex decodes the whole document at once: its YAML nodes, several times
+// the size of the text, are all alive until the end.
 func decodeYAMLIndex(r io.Reader) (*IndexFile, error) {
 	var y yamlIndex
 	if err := yaml.NewDecoder(r).Decode(&y); err != nil {
@@ -106,26 +111,189 @@ func decodeYAMLIndex(r io.Reader) (*IndexFile, error) {
 		}
 		return nil, err
 	}
-	i := &IndexFile{
-		APIVersion:  y.APIVersion,
-		Generated:   y.Generated,
-		PublicKeys:  y.PublicKeys,
-		Annotations: y.Annotations,
-	}
+	i := y.index()
 	if y.Entries != nil {
 		i.Entries = make(map[string]ChartVersions, len(y.Entries))
 	}
+	if err := y.moveEntries(i.Entries); err != nil {
+		return nil, err
+	}
+	return i, nil
+}
+
+func (y *yamlIndex) index() *IndexFile {
+	return &IndexFile{APIVersion: y.APIVersion, Generated: y.Generated, PublicKeys: y.PublicKeys, Annotations: y.Annotations}
+}
+
+// moveEntries converts y's entries into into, dropping each mirror once converted.
+func (y *yamlIndex) moveEntries(into map[string]ChartVersions) error {
 	for name, yvs := range y.Entries {
+		if _, dup := into[name]; dup {
+			return fmt.Errorf("chart %q is listed twice", name)
+		}
 		vs := make(ChartVersions, len(yvs))
 		for j, yv := range yvs {
 			if yv != nil {
 				vs[j] = yv.toChartVersion()
 			}
 		}
-		i.Entries[name] = vs
-		delete(y.Entries, name) // let the mirrors go as we go
+		into[name] = vs
+		delete(y.Entries, name)
 	}
+	return nil
+}
+
+var errNotChunkable = errors.New("not in the block layout decodeYAMLChunked reads")
+
+// decodeYAMLChunked decodes an index in the block layout Helm and other repository
+// tools write ("entries:" at the top level, then one key per chart, each more
+// indented) one chart at a time, so only one chart's YAML nodes are alive at once.
+// Each chart is decoded from its own lines exactly as they are, after "entries:\n".
+// Any other layout (flow style, tabs, several documents, anchors used across charts…)
+// or any error returns an error, and the caller decodes the whole document instead:
+// this is only ever a cheaper way to the same result.
+func decodeYAMLChunked(r io.Reader) (*IndexFile, error) {
+	br := bufio.NewReaderSize(r, 64<<10)
+	var (
+		rest       bytes.Buffer // the top level without the entries
+		chunk      bytes.Buffer // one chart's lines
+		inEntries  bool
+		sawEntries bool
+		started    bool // a line other than blanks, comments and a first "---"
+		topKey     bool // a line at column 0 of the top level
+		keyIndent  = -1 // the chart keys' indentation
+		entries    = map[string]ChartVersions{}
+	)
+	flush := func() error {
+		if chunk.Len() == 0 {
+			return nil
+		}
+		var y yamlIndex
+		if err := yaml.NewDecoder(io.MultiReader(strings.NewReader("entries:\n"), &chunk)).Decode(&y); err != nil {
+			return err
+		}
+		chunk.Reset()
+		if len(y.Entries) != 1 || y.APIVersion != "" {
+			return errNotChunkable
+		}
+		return y.moveEntries(entries)
+	}
+	for {
+		line, err := br.ReadBytes('\n')
+		if len(line) > 0 {
+			ind := 0
+			for ind < len(line) && line[ind] == ' ' {
+				ind++
+			}
+			content := bytes.TrimRight(line[ind:], " \t\r\n")
+			blank := len(content) == 0
+			comment := !blank && content[0] == '#'
+			tab := !blank && content[0] == '\t'
+			seq := !blank && content[0] == '-' && (len(content) == 1 || content[1] == ' ')
+			switch {
+			case blank || comment:
+				if inEntries {
+					if chunk.Len() > 0 {
+						chunk.Write(line)
+					}
+				} else {
+					rest.Write(line)
+				}
+				goto next
+			case ind == 0 && (tab || bytes.HasPrefix(content, []byte("%")) || bytes.HasPrefix(content, []byte("..."))):
+				return nil, errNotChunkable
+			case ind == 0 && bytes.HasPrefix(content, []byte("---")):
+				if started || len(content) > 3 {
+					return nil, errNotChunkable
+				}
+				started = true
+				goto next
+			}
+			started = true
+			if inEntries {
+				switch {
+				case ind == 0 && !seq:
+					if err := flush(); err != nil {
+						return nil, err
+					}
+					inEntries = false // and read the line at the top level, below
+				case ind == 0, tab && ind <= keyIndent:
+					return nil, errNotChunkable
+				case keyIndent < 0:
+					if seq || tab {
+						return nil, errNotChunkable
+					}
+					keyIndent = ind
+					chunk.Write(line)
+					goto next
+				case ind < keyIndent:
+					return nil, errNotChunkable
+				case ind == keyIndent && !seq:
+					if err := flush(); err != nil {
+						return nil, err
+					}
+					chunk.Write(line)
+					goto next
+				default:
+					chunk.Write(line)
+					goto next
+				}
+			}
+			// The top level is a block mapping whose keys start at column 0.
+			if ind == 0 && (seq || content[0] == '?') || ind > 0 && !topKey {
+				return nil, errNotChunkable
+			}
+			topKey = true
+			if ind == 0 && isEntriesKey(content) {
+				if sawEntries {
+					return nil, errNotChunkable
+				}
+				sawEntries, inEntries = true, true
+				goto next
+			}
+			rest.Write(line)
+		}
+	next:
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return nil, err
+		}
+	}
+	if err := flush(); err != nil {
+		return nil, err
+	}
+	var y yamlIndex
+	if err := yaml.NewDecoder(&rest).Decode(&y); err != nil && !errors.Is(err, io.EOF) {
+		return nil, err
+	}
+	if err := y.moveEntries(entries); err != nil {
+		return nil, err
+	}
+	if !sawEntries && len(entries) == 0 && y.Entries == nil {
+		return nil, errNotChunkable // let the whole-document decoder say what is wrong
+	}
+	i := y.index()
+	i.Entries = entries
 	return i, nil
+}
+
+// isEntriesKey reports whether a top-level line is "entries:" with nothing after it
+// but a comment.
+func isEntriesKey(content []byte) bool {
+	after, ok := bytes.CutPrefix(content, []byte("entries:"))
+	if !ok {
+		return false
+	}
+	if len(after) == 0 {
+		return true
+	}
+	if after[0] != ' ' && after[0] != '\t' {
+		return false // "entries:x" is another key
+	}
+	after = bytes.TrimLeft(after, " \t")
+	return len(after) == 0 || after[0] == '#'
 }
 
 func (y *yamlVersion) toChartVersion() *ChartVersion {

@@ -52,7 +52,8 @@ func LoadIndex(data []byte) (*IndexFile, error) {
 }
 
 // LoadIndexFrom is LoadIndex reading from r, which it does not keep: YAML is decoded
-// straight into the index, without the copies a YAML-to-JSON conversion makes.
+// straight into the index, one chart at a time when the index has the usual block
+// layout, without the copies a YAML-to-JSON conversion makes.
 func LoadIndexFrom(r io.ReadSeeker) (*IndexFile, error) {
 	br := bufio.NewReader(r)
 	first, err := firstByte(br)
@@ -63,7 +64,13 @@ func LoadIndexFrom(r io.ReadSeeker) (*IndexFile, error) {
 	if first == '{' {
 		i = decodeJSONIndex(br)
 	}
-	if i == nil { // YAML, or '{' that was a YAML flow mapping rather than JSON
+	if i == nil && first != '{' {
+		if _, err := r.Seek(0, io.SeekStart); err != nil {
+			return nil, err
+		}
+		i, _ = decodeYAMLChunked(r)
+	}
+	if i == nil { // another YAML layout, or '{' that was a YAML flow mapping rather than JSON
 		if _, err := r.Seek(0, io.SeekStart); err != nil {
 			return nil, err
 		}
