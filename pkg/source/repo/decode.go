@@ -5,8 +5,8 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"io"
+	"reflect"
 	"strings"
 	"time"
 
@@ -103,9 +103,9 @@ type yamlDependency struct {
 
 // decodeYAMLIndex decodes the whole document at once: its YAML nodes, several times
 // the size of the text, are all alive until the end.
-func decodeYAMLIndex(r io.Reader) (*IndexFile, error) {
+func decodeYAMLIndex(r io.ReadSeeker) (*IndexFile, error) {
 	var y yamlIndex
-	if err := yaml.NewDecoder(r).Decode(&y); err != nil {
+	if err := decodeYAML(r, &y); err != nil {
 		if errors.Is(err, io.EOF) {
 			return nil, errors.New("empty")
 		}
@@ -128,9 +128,6 @@ func (y *yamlIndex) index() *IndexFile {
 // moveEntries converts y's entries into into, dropping each mirror once converted.
 func (y *yamlIndex) moveEntries(into map[string]ChartVersions) error {
 	for name, yvs := range y.Entries {
-		if _, dup := into[name]; dup {
-			return fmt.Errorf("chart %q is listed twice", name)
-		}
 		vs := make(ChartVersions, len(yvs))
 		for j, yv := range yvs {
 			if yv != nil {
@@ -169,7 +166,8 @@ func decodeYAMLChunked(r io.Reader) (*IndexFile, error) {
 			return nil
 		}
 		var y yamlIndex
-		if err := yaml.NewDecoder(io.MultiReader(strings.NewReader("entries:\n"), &chunk)).Decode(&y); err != nil {
+		doc := append([]byte("entries:\n"), chunk.Bytes()...)
+		if err := decodeYAML(bytes.NewReader(doc), &y); err != nil {
 			return err
 		}
 		chunk.Reset()
@@ -265,7 +263,7 @@ func decodeYAMLChunked(r io.Reader) (*IndexFile, error) {
 		return nil, err
 	}
 	var y yamlIndex
-	if err := yaml.NewDecoder(&rest).Decode(&y); err != nil && !errors.Is(err, io.EOF) {
+	if err := decodeYAML(bytes.NewReader(rest.Bytes()), &y); err != nil && !errors.Is(err, io.EOF) {
 		return nil, err
 	}
 	if err := y.moveEntries(entries); err != nil {
@@ -277,6 +275,50 @@ func decodeYAMLChunked(r io.Reader) (*IndexFile, error) {
 	i := y.index()
 	i.Entries = entries
 	return i, nil
+}
+
+// decodeYAML decodes the first document of r into out. A key given twice in a
+// mapping, which yaml.v3 refuses, is read as Helm reads it (through
+// sigs.k8s.io/yaml): the last one wins.
+func decodeYAML(r io.ReadSeeker, out any) error {
+	err := yaml.NewDecoder(r).Decode(out)
+	var te *yaml.TypeError
+	if !errors.As(err, &te) || !strings.Contains(err.Error(), "already defined at line") {
+		return err
+	}
+	if _, err := r.Seek(0, io.SeekStart); err != nil {
+		return err
+	}
+	var n yaml.Node
+	if err := yaml.NewDecoder(r).Decode(&n); err != nil {
+		return err
+	}
+	lastKeyWins(&n)
+	reset := reflect.ValueOf(out).Elem()
+	reset.Set(reflect.Zero(reset.Type()))
+	return n.Decode(out)
+}
+
+// lastKeyWins drops every mapping pair whose key comes again later in its mapping.
+func lastKeyWins(n *yaml.Node) {
+	if n.Kind == yaml.MappingNode {
+		last := map[string]int{}
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			if k := n.Content[i]; k.Kind == yaml.ScalarNode {
+				last[k.Value] = i
+			}
+		}
+		kept := n.Content[:0]
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			if k := n.Content[i]; k.Kind != yaml.ScalarNode || last[k.Value] == i {
+				kept = append(kept, n.Content[i], n.Content[i+1])
+			}
+		}
+		n.Content = kept
+	}
+	for _, c := range n.Content {
+		lastKeyWins(c)
+	}
 }
 
 // isEntriesKey reports whether a top-level line is "entries:" with nothing after it

@@ -250,6 +250,8 @@ func TestChunkedDecodingIsWholeDecoding(t *testing.T) {
 		"tab":                             {"apiVersion: v1\nentries:\n\ta: []\n", false},
 		"indented first line":             {"    version: 1.0.0\nentries:\n  a:\n  - name: a\napiVersion: v1\n", false},
 		"entries:# is another key":        {"apiVersion: v1\nentries:# x\n  a:\n  - name: a\n    version: 1.0.0\n", false},
+		"a chart twice":                   {"apiVersion: v1\nentries:\n  a:\n  - name: a\n    version: 1.0.0\n  b: []\n  a:\n  - name: a\n    version: 2.0.0\n", true},
+		"a field twice":                   {"apiVersion: v1\napiVersion: v2\nentries:\n  a:\n  - name: a\n    version: 1.0.0\n    version: 1.0.1\n", true},
 		"crlf":                            {"apiVersion: v1\r\nentries:\r\n  a:\r\n  - name: a\r\n    version: 1.0.0\r\n", true},
 	} {
 		t.Run(name, func(t *testing.T) {
