@@ -236,7 +236,7 @@ func get(ctx context.Context, g source.Getter, ref source.Ref) (*deps.Fetched, e
 }
 
 const (
-	maxIndexSize = 256 << 20
+	maxIndexSize = repo.DefaultMaxIndexSize
 	maxChartSize = 128 << 20
 )
 

@@ -1,6 +1,7 @@
 package repo
 
 import (
+	"bytes"
 	"context"
 	"crypto/tls"
 	"errors"
@@ -9,17 +10,19 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"os"
 	"strings"
 	"time"
 
 	"github.com/hoist-dev/hoist/pkg/source"
 )
 
-// Size limits of what a repository may send.
-const (
-	maxIndexSize = 256 << 20
-	maxChartSize = 128 << 20
-)
+// DefaultMaxIndexSize is the largest repository index hoist reads, Flux's limit: the
+// largest public indexes are tens of MiB at most.
+const DefaultMaxIndexSize = 50 << 20
+
+// maxChartSize is the largest chart archive a repository may send.
+const maxChartSize = 128 << 20
 
 // client talks to one repository with its entry's TLS options and credentials.
 type client struct {
@@ -133,13 +136,23 @@ func ResolveURL(repoURL, ref string) (string, error) {
 // get downloads href (at most max bytes). The repository's credentials go only to
 // its own origin unless PassCredentialsAll.
 func (c *client) get(ctx context.Context, href string, max int64) ([]byte, error) {
+	var buf bytes.Buffer
+	if err := c.download(ctx, href, max, &buf); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
+}
+
+// download copies href to w, failing with ErrTooLarge as soon as more than max bytes
+// are announced or read.
+func (c *client) download(ctx context.Context, href string, max int64, w io.Writer) error {
 	u, err := url.Parse(href)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, href, nil)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	if c.userAgent != "" {
 		req.Header.Set("User-Agent", c.userAgent)
@@ -149,7 +162,7 @@ func (c *client) get(ctx context.Context, href string, max int64) ([]byte, error
 	}
 	resp, err := c.http.Do(req)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	defer resp.Body.Close()
 	switch {
@@ -160,35 +173,69 @@ func (c *client) get(ctx context.Context, href string, max int64) ([]byte, error
 		} else if c.entry.Username != "" {
 			what = "the repository's credentials are only sent to " + hostPort(c.base) + " (add the repository with --pass-credentials to send them to other hosts)"
 		}
-		return nil, fmt.Errorf("%w: GET %s: %s: %s", ErrAuth, redact(u), resp.Status, what)
+		return fmt.Errorf("%w: GET %s: %s: %s", ErrAuth, redact(u), resp.Status, what)
 	case resp.StatusCode != http.StatusOK:
-		return nil, fmt.Errorf("GET %s: %s", redact(u), resp.Status)
+		return fmt.Errorf("GET %s: %s", redact(u), resp.Status)
 	}
-	b, err := io.ReadAll(io.LimitReader(resp.Body, max+1))
+	tooLarge := fmt.Errorf("%w: GET %s: larger than the limit of %s", ErrTooLarge, redact(u), formatSize(max))
+	if resp.ContentLength > max {
+		return tooLarge
+	}
+	n, err := io.Copy(w, io.LimitReader(resp.Body, max+1))
 	if err != nil {
-		return nil, fmt.Errorf("GET %s: %w", redact(u), err)
+		return fmt.Errorf("GET %s: %w", redact(u), err)
 	}
-	if int64(len(b)) > max {
-		return nil, fmt.Errorf("GET %s: larger than %d MiB", redact(u), max>>20)
+	if n > max {
+		return tooLarge
 	}
-	return b, nil
+	return nil
 }
 
-// fetchIndex downloads and parses the repository's index.yaml.
-func (c *client) fetchIndex(ctx context.Context) ([]byte, *IndexFile, error) {
+// formatSize is n in MiB when it is whole MiB, else in bytes.
+func formatSize(n int64) string {
+	if n >= 1<<20 && n%(1<<20) == 0 {
+		return fmt.Sprintf("%d MiB", n>>20)
+	}
+	return fmt.Sprintf("%d bytes", n)
+}
+
+// fetchIndex downloads the repository's index.yaml into a new temporary file in dir
+// and parses it from there, so the raw index is never held in memory. The caller
+// renames or removes the file.
+func (c *client) fetchIndex(ctx context.Context, dir string, max int64) (tmp string, idx *IndexFile, err error) {
 	href, err := ResolveURL(c.entry.URL, "index.yaml")
 	if err != nil {
-		return nil, nil, err
+		return "", nil, err
 	}
-	b, err := c.get(ctx, href, maxIndexSize)
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return "", nil, err
+	}
+	f, err := os.CreateTemp(dir, ".index.yaml.tmp-")
 	if err != nil {
-		return nil, nil, err
+		return "", nil, err
 	}
-	idx, err := LoadIndex(b)
-	if err != nil {
-		return nil, nil, fmt.Errorf("%s: %w", redactString(href), err)
+	defer func() {
+		f.Close()
+		if err != nil {
+			os.Remove(f.Name())
+		}
+	}()
+	if err := c.download(ctx, href, max, f); err != nil {
+		return "", nil, err
 	}
-	return b, idx, nil
+	if _, err := f.Seek(0, io.SeekStart); err != nil {
+		return "", nil, err
+	}
+	if idx, err = LoadIndexFrom(f); err != nil {
+		return "", nil, fmt.Errorf("%s: %w", redactString(href), err)
+	}
+	if err := f.Chmod(0o644); err != nil {
+		return "", nil, err
+	}
+	if err := f.Sync(); err != nil {
+		return "", nil, err
+	}
+	return f.Name(), idx, nil
 }
 
 func redact(u *url.URL) string {

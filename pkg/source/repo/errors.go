@@ -21,6 +21,8 @@ var (
 	ErrDigestMismatch = errors.New("chart archive digest mismatch")
 	// ErrInvalidIndex: the index is not a chart repository index.
 	ErrInvalidIndex = errors.New("invalid repository index")
+	// ErrTooLarge: an index or archive is larger than hoist's limit for it.
+	ErrTooLarge = errors.New("repository file too large")
 	// ErrAuth: the server answered 401 or 403.
 	ErrAuth = errors.New("repository authentication failed")
 )

@@ -1,15 +1,16 @@
 package repo
 
 import (
-	"encoding/json"
+	"bufio"
+	"bytes"
 	"errors"
 	"fmt"
+	"io"
 	"sort"
 	"strings"
 	"time"
 
 	"github.com/Masterminds/semver/v3"
-	"sigs.k8s.io/yaml"
 
 	"github.com/hoist-dev/hoist/pkg/chart"
 )
@@ -47,18 +48,35 @@ type ChartVersions []*ChartVersion
 // not SemVer…) and lists them in Skipped; unknown fields are ignored. Each chart's
 // versions are sorted highest first.
 func LoadIndex(data []byte) (*IndexFile, error) {
-	if len(strings.TrimSpace(string(data))) == 0 {
-		return nil, fmt.Errorf("%w: empty", ErrInvalidIndex)
-	}
-	i := &IndexFile{}
-	var err error
-	if json.Valid(data) {
-		err = json.Unmarshal(data, i)
-	} else {
-		err = yaml.Unmarshal(data, i)
-	}
+	return LoadIndexFrom(bytes.NewReader(data))
+}
+
+// LoadIndexFrom is LoadIndex reading from r, which it does not keep: YAML is decoded
+// straight into the index, one chart at a time when the index has the usual block
+// layout, without the copies a YAML-to-JSON conversion makes.
+func LoadIndexFrom(r io.ReadSeeker) (*IndexFile, error) {
+	br := bufio.NewReader(r)
+	first, err := firstByte(br)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrInvalidIndex, err)
+	}
+	var i *IndexFile
+	if first == '{' {
+		i = decodeJSONIndex(br)
+	}
+	if i == nil && first != '{' {
+		if _, err := r.Seek(0, io.SeekStart); err != nil {
+			return nil, err
+		}
+		i, _ = decodeYAMLChunked(r)
+	}
+	if i == nil { // another YAML layout, or '{' that was a YAML flow mapping rather than JSON
+		if _, err := r.Seek(0, io.SeekStart); err != nil {
+			return nil, err
+		}
+		if i, err = decodeYAMLIndex(r); err != nil {
+			return nil, fmt.Errorf("%w: %w", ErrInvalidIndex, err)
+		}
 	}
 	if i.APIVersion == "" {
 		return nil, fmt.Errorf("%w: no apiVersion (is this a chart repository?)", ErrInvalidIndex)

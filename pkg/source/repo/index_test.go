@@ -47,6 +47,12 @@ func TestLoadIndex(t *testing.T) {
 			t.Fatalf("%+v %v", idx, err)
 		}
 	})
+	t.Run("keys given twice: the last wins, as in Helm", func(t *testing.T) {
+		idx, err := LoadIndex([]byte("apiVersion: v1\nentries:\n  a:\n  - name: a\n    version: 1.0.0\n  a:\n  - name: a\n    version: 2.0.0\n    version: 2.0.1\n"))
+		if err != nil || len(idx.Entries["a"]) != 1 || idx.Entries["a"][0].Version != "2.0.1" {
+			t.Fatalf("%+v %v", idx, err)
+		}
+	})
 	for name, data := range map[string]string{
 		"empty":          "  \n",
 		"no apiVersion":  "entries: {}\n",

@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -30,6 +31,9 @@ type Options struct {
 	UserAgent string
 	// Timeout bounds each HTTP request (default 2 minutes).
 	Timeout time.Duration
+	// MaxIndexSize is the largest index read, downloaded or cached, in bytes
+	// (default DefaultMaxIndexSize).
+	MaxIndexSize int64
 }
 
 // DefaultOptions reads the environment: $HOIST_REPOSITORY_CONFIG, else
@@ -72,6 +76,9 @@ var _ source.Getter = (*Manager)(nil)
 func NewManager(opts Options) *Manager {
 	if opts.Timeout == 0 {
 		opts.Timeout = 2 * time.Minute
+	}
+	if opts.MaxIndexSize <= 0 {
+		opts.MaxIndexSize = DefaultMaxIndexSize
 	}
 	return &Manager{opts: opts}
 }
@@ -129,7 +136,10 @@ func (m *Manager) Add(ctx context.Context, e Entry, force bool) (AddResult, erro
 			}
 			result = Replaced
 		}
-		raw, idx, err := c.fetchIndex(ctx)
+		raw, idx, err := m.fetchIndex(ctx, c)
+		if errors.Is(err, ErrTooLarge) {
+			return fmt.Errorf("repo %s: the index of %s: %w", e.Name, redactString(e.URL), err)
+		}
 		if err != nil {
 			return fmt.Errorf("repo %s: %q is not a chart repository or cannot be reached: %w", e.Name, redactString(e.URL), err)
 		}
@@ -147,8 +157,15 @@ func (m *Manager) Add(ctx context.Context, e Entry, force bool) (AddResult, erro
 
 var errUnchanged = errors.New("unchanged")
 
-func (m *Manager) writeIndex(name string, raw []byte, idx *IndexFile) error {
-	if err := atomicWrite(m.IndexPath(name), raw, 0o644); err != nil {
+// fetchIndex downloads c's index into a temporary file in the cache and parses it.
+func (m *Manager) fetchIndex(ctx context.Context, c *client) (tmp string, idx *IndexFile, err error) {
+	return c.fetchIndex(ctx, m.opts.CacheDir, m.opts.MaxIndexSize)
+}
+
+// writeIndex moves the downloaded index tmp into the cache and lists its charts.
+func (m *Manager) writeIndex(name, tmp string, idx *IndexFile) error {
+	if err := os.Rename(tmp, m.IndexPath(name)); err != nil {
+		os.Remove(tmp)
 		return fmt.Errorf("repo %s: caching the index: %w", name, err)
 	}
 	names := make([]string, 0, len(idx.Entries))
@@ -216,10 +233,10 @@ func (m *Manager) update(ctx context.Context, e *Entry) UpdateResult {
 	c, err := newClient(e, m.opts.UserAgent, m.opts.Timeout)
 	if err == nil {
 		var (
-			raw []byte
+			raw string
 			idx *IndexFile
 		)
-		raw, idx, err = c.fetchIndex(ctx)
+		raw, idx, err = m.fetchIndex(ctx, c)
 		if err == nil {
 			err = m.writeIndex(e.Name, raw, idx)
 			r.Charts, r.Skipped = len(idx.Entries), idx.Skipped
@@ -272,14 +289,23 @@ func (m *Manager) Remove(ctx context.Context, names ...string) error {
 // Index returns the cached index of repository name (ErrNoIndex when `repo update`
 // has not downloaded it).
 func (m *Manager) Index(name string) (*IndexFile, error) {
-	b, err := os.ReadFile(m.IndexPath(name))
+	f, err := os.Open(m.IndexPath(name))
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, fmt.Errorf("repo %s: %w; run hoist repo update %s", name, ErrNoIndex, name)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("repo %s: %w", name, err)
 	}
-	idx, err := LoadIndex(b)
+	defer f.Close()
+	// An index cached under an older, higher limit is refused here too.
+	if st, err := f.Stat(); err != nil {
+		return nil, fmt.Errorf("repo %s: %w", name, err)
+	} else if !st.Mode().IsRegular() {
+		return nil, fmt.Errorf("repo %s: cached index %s is not a regular file", name, m.IndexPath(name))
+	} else if st.Size() > m.opts.MaxIndexSize {
+		return nil, fmt.Errorf("repo %s: cached index %s: %w: larger than the limit of %s; run hoist repo update %s", name, m.IndexPath(name), ErrTooLarge, formatSize(m.opts.MaxIndexSize), name)
+	}
+	idx, err := LoadIndexFrom(io.NewSectionReader(f, 0, m.opts.MaxIndexSize))
 	if err != nil {
 		return nil, fmt.Errorf("repo %s: cached index %s: %w", name, m.IndexPath(name), err)
 	}
@@ -313,8 +339,8 @@ func (m *Manager) Get(ctx context.Context, ref source.Ref) (*source.Fetched, err
 	}
 	idx, err := m.Index(e.Name)
 	if errors.Is(err, ErrNoIndex) {
-		var raw []byte
-		raw, idx, err = c.fetchIndex(ctx)
+		var raw string
+		raw, idx, err = m.fetchIndex(ctx, c)
 		if err == nil {
 			err = m.writeIndex(e.Name, raw, idx)
 		}
