@@ -1,12 +1,14 @@
 package chart
 
 import (
+	"context"
 	"errors"
 	"os"
-	"runtime"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/hoist-dev/hoist/internal/boundtest"
 )
 
 // deepChart makes a chart whose tree goes depth directories deep (a/a/…/a/f.txt),
@@ -42,21 +44,7 @@ func deepChart(t testing.TB, depth int) string {
 // than maxAlloc bytes in all (which bounds the memory it holds at any time).
 func bounded(t *testing.T, d time.Duration, maxAlloc uint64, f func()) {
 	t.Helper()
-	var before, after runtime.MemStats
-	runtime.GC()
-	runtime.ReadMemStats(&before)
-	start := time.Now()
-	f()
-	took := time.Since(start)
-	runtime.ReadMemStats(&after)
-	alloc := after.TotalAlloc - before.TotalAlloc
-	t.Logf("took %v, allocated %d MB", took.Round(time.Millisecond), alloc>>20)
-	if took > d {
-		t.Errorf("took %v, more than %v", took, d)
-	}
-	if alloc > maxAlloc {
-		t.Errorf("allocated %d MB, more than %d MB", alloc>>20, maxAlloc>>20)
-	}
+	boundtest.Run(t, d, maxAlloc, func(context.Context) { f() })
 }
 
 func TestLoadDirDepth(t *testing.T) {

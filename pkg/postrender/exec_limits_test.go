@@ -4,10 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"runtime"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/hoist-dev/hoist/internal/boundtest"
 )
 
 // bounded runs f and fails the test when it takes longer than maxTime or
@@ -17,23 +18,7 @@ import (
 // instead of hanging.
 func bounded(t *testing.T, maxTime time.Duration, maxAlloc uint64, f func(ctx context.Context)) {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 2*maxTime)
-	defer cancel()
-	var before, after runtime.MemStats
-	runtime.GC()
-	runtime.ReadMemStats(&before)
-	start := time.Now()
-	f(ctx)
-	took := time.Since(start)
-	runtime.ReadMemStats(&after)
-	alloc := after.TotalAlloc - before.TotalAlloc
-	t.Logf("took %v, allocated %d MiB", took.Round(time.Millisecond), alloc>>20)
-	if took > maxTime {
-		t.Errorf("took %v, more than %v", took, maxTime)
-	}
-	if alloc > maxAlloc {
-		t.Errorf("allocated %d MiB, more than %d MiB", alloc>>20, maxAlloc>>20)
-	}
+	boundtest.Run(t, maxTime, maxAlloc, f)
 }
 
 func shell(command string) Exec {

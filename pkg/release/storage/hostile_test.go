@@ -5,12 +5,13 @@ import (
 	"compress/gzip"
 	"context"
 	"errors"
-	"runtime"
 	"slices"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/hoist-dev/hoist/internal/boundtest"
 
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -25,21 +26,7 @@ import (
 // the garbage collector did meanwhile).
 func bounded(t *testing.T, d time.Duration, maxAlloc uint64, f func()) {
 	t.Helper()
-	var before, after runtime.MemStats
-	runtime.GC()
-	runtime.ReadMemStats(&before)
-	start := time.Now()
-	f()
-	took := time.Since(start)
-	runtime.ReadMemStats(&after)
-	alloc := after.TotalAlloc - before.TotalAlloc
-	t.Logf("took %v, allocated %d MiB", took.Round(time.Millisecond), alloc>>20)
-	if took > d {
-		t.Errorf("took %v, more than %v", took, d)
-	}
-	if alloc > maxAlloc {
-		t.Errorf("allocated %d MiB, more than %d MiB", alloc>>20, maxAlloc>>20)
-	}
+	boundtest.Run(t, d, maxAlloc, func(context.Context) { f() })
 }
 
 // recordSecret is a record Secret as the driver writes it, with data and parts as given.

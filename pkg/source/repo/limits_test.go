@@ -191,7 +191,6 @@ func TestLargeIndexMemory(t *testing.T) {
 		}
 	})
 	srv.put("/charts/index.yaml", nil)
-	data = nil
 	search := peakHeap(func() {
 		r, _, err := m.Search(SearchOptions{Keyword: "chart-00001"})
 		if err != nil || len(r) != 1 || r[0].Chart.Version != "4.9.0" {
