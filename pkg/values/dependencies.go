@@ -1,6 +1,7 @@
 package values
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 
@@ -31,12 +32,17 @@ import (
 // c is modified in place: its subcharts are replaced, its Chart.yaml dependencies
 // pruned and renamed to their aliases, and the Values of every chart that lists
 // dependencies replaced by its values merged with its subcharts' (nulls kept).
-// Process a freshly loaded chart, once. userValues is not modified.
+// Process a freshly loaded chart, once. userValues is not modified. A chart that
+// would become more than MaxChartInstances charts is refused before any copy is
+// made (ErrTooManyChartInstances).
 func ProcessDependencies(c *chart.Chart, userValues map[string]any, opts ...Option) error {
 	if c == nil {
 		return errNoChart
 	}
 	s := newSettings(opts)
+	if _, err := countCharts(c, map[*chart.Chart]int{}, true); err != nil {
+		return err
+	}
 	if err := s.processEnabled(c, userValues, ""); err != nil {
 		return err
 	}
@@ -117,6 +123,76 @@ func (s *settings) processEnabled(c *chart.Chart, vals map[string]any, path stri
 	return nil
 }
 
+// MaxChartInstances is how many charts (the root, its subcharts and every copy an
+// alias makes, at every level) one chart may become after dependency aliases are
+// resolved: aliases multiply level by level, so a few kilobytes of Chart.yaml
+// files could otherwise ask for millions of copies.
+const MaxChartInstances = 1000
+
+// ErrTooManyChartInstances is returned when resolving a chart's dependency aliases
+// would make more than MaxChartInstances charts.
+var ErrTooManyChartInstances = errors.New("too many chart instances after dependency aliases")
+
+// countCharts returns how many charts c becomes once processEnabled has copied a
+// subchart for each dependency that takes it, before any is disabled, without
+// copying anything; with resolve unset, or below a chart that lists no
+// dependencies (whose subcharts processEnabled leaves as they are), it counts the
+// loaded tree. A subchart's copies all count what the subchart counts, so counts
+// are kept per loaded chart (memo) and the work is linear in the loaded charts
+// times their dependency entries. It stops at the first chart, deepest first,
+// whose count passes MaxChartInstances, and names it.
+func countCharts(c *chart.Chart, memo map[*chart.Chart]int, resolve bool) (int, error) {
+	if c == nil {
+		return 0, nil
+	}
+	if n, ok := memo[c]; ok && resolve {
+		return n, nil
+	}
+	n := 1
+	add := func(sub *chart.Chart) error {
+		k, err := countCharts(sub, memo, resolve)
+		if err != nil {
+			return err
+		}
+		// Both terms are at most MaxChartInstances, so the sum cannot overflow.
+		if n += k; n > MaxChartInstances {
+			return fmt.Errorf("chart %s: %w: more than %d (the limit)", c.ChartPath(), ErrTooManyChartInstances, MaxChartInstances)
+		}
+		return nil
+	}
+	if !resolve || c.Metadata == nil || c.Metadata.Dependencies == nil {
+		resolve = false
+		for _, sub := range c.Dependencies() {
+			if err := add(sub); err != nil {
+				return 0, err
+			}
+		}
+	} else {
+		reqs := c.Metadata.Dependencies
+		for _, sub := range c.Dependencies() {
+			if sub != nil && !claimed(sub, reqs) {
+				if err := add(sub); err != nil {
+					return 0, err
+				}
+			}
+		}
+		for _, req := range reqs {
+			if req == nil {
+				continue
+			}
+			if sub := firstTaken(c.Dependencies(), req); sub != nil {
+				if err := add(sub); err != nil {
+					return 0, err
+				}
+			}
+		}
+	}
+	if resolve {
+		memo[c] = n
+	}
+	return n, nil
+}
+
 // claimed reports whether a dependency of reqs takes sub (same name, version in
 // range).
 func claimed(sub *chart.Chart, reqs []*chart.Dependency) bool {
@@ -134,15 +210,24 @@ func claimed(sub *chart.Chart, reqs []*chart.Dependency) bool {
 // aliasDependency returns a copy of the first chart req takes, renamed to req's
 // alias if it has one, or nil.
 func aliasDependency(charts []*chart.Chart, req *chart.Dependency) *chart.Chart {
+	c := firstTaken(charts, req)
+	if c == nil {
+		return nil
+	}
+	out := copyTree(c)
+	if req.Alias != "" {
+		out.Metadata.Name = req.Alias
+	}
+	return out
+}
+
+// firstTaken returns the first chart req takes (same name, version in range), or
+// nil.
+func firstTaken(charts []*chart.Chart, req *chart.Dependency) *chart.Chart {
 	for _, c := range charts {
-		if c == nil || c.Metadata == nil || c.Name() != req.Name || !versionInRange(req.Version, c.Metadata.Version) {
-			continue
+		if c != nil && c.Metadata != nil && c.Name() == req.Name && versionInRange(req.Version, c.Metadata.Version) {
+			return c
 		}
-		out := copyTree(c)
-		if req.Alias != "" {
-			out.Metadata.Name = req.Alias
-		}
-		return out
 	}
 	return nil
 }
