@@ -48,6 +48,12 @@ test: setup build $(TESTENV) ## run every test: unit and end-to-end against a fr
 test-unit: ## run unit tests only (end-to-end tests skip)
 	env -u HOIST_TESTENV $(GO) test $(GOTEST_FLAGS) ./...
 
+FUZZTIME ?= 10
+
+.PHONY: fuzz
+fuzz: ## run every fuzz target for FUZZTIME seconds each (default 10)
+	GO=$(GO) scripts/fuzz.sh $(FUZZTIME)
+
 .PHONY: test-e2e
 test-e2e: setup build $(TESTENV) ## run end-to-end tests only, against a fresh local environment
 	$(TESTENV) exec -- $(GO) test $(GOTEST_FLAGS) -run 'E2E' ./...
