@@ -104,17 +104,7 @@ func TestE2EKilledCLI(t *testing.T) {
 		if err := cmd.Process.Signal(syscall.SIGINT); err != nil {
 			t.Fatal(err)
 		}
-		done := make(chan error, 1)
-		go func() { done <- cmd.Wait() }()
-		select {
-		case err := <-done:
-			var ee *exec.ExitError
-			if !errors.As(err, &ee) || ee.ExitCode() == 0 {
-				t.Fatalf("want a non-zero exit, got %v\n%s", err, out)
-			}
-		case <-time.After(15 * time.Second):
-			t.Fatalf("the CLI did not exit 15s after SIGINT:\n%s", out)
-		}
+		wantFailedExit(t, cmd, out, 15*time.Second, "the CLI did not exit")
 		t.Logf("exited %s after SIGINT:\n%s", time.Since(sent).Round(time.Millisecond), out)
 		r := e.record(ctx, name, 4)
 		if r.Status != release.StatusFailed {
@@ -200,17 +190,7 @@ func TestE2EPausedWriterLosesItsLock(t *testing.T) {
 		if err := first.Process.Signal(syscall.SIGCONT); err != nil {
 			t.Fatal(err)
 		}
-		done := make(chan error, 1)
-		go func() { done <- first.Wait() }()
-		select {
-		case err := <-done:
-			var ee *exec.ExitError
-			if !errors.As(err, &ee) || ee.ExitCode() == 0 {
-				t.Fatalf("want a non-zero exit, got %v\n%s", err, firstOut)
-			}
-		case <-time.After(30 * time.Second):
-			t.Fatalf("the continued upgrade did not exit:\n%s", firstOut)
-		}
+		wantFailedExit(t, first, firstOut, 30*time.Second, "the continued upgrade did not exit")
 		t.Logf("the continued upgrade's output:\n%s", firstOut)
 		wantContains(t, "the continued upgrade's output", firstOut.String(), storage.ErrLockLost.Error(), "nothing more was written")
 		after := e.recordsNow(ctx, name)
@@ -345,21 +325,28 @@ func TestE2EUnlock(t *testing.T) {
 		if text, err := e.run("unlock", name, "--force"); err != nil {
 			t.Fatalf("unlock --force: %v\n%s", err, text)
 		}
-		done := make(chan error, 1)
-		go func() { done <- cmd.Wait() }()
-		select {
-		case err := <-done:
-			var ee *exec.ExitError
-			if !errors.As(err, &ee) || ee.ExitCode() == 0 {
-				t.Fatalf("want a non-zero exit, got %v\n%s", err, out)
-			}
-		case <-time.After(30 * time.Second):
-			t.Fatalf("the upgrade whose lock was removed did not stop:\n%s", out)
-		}
+		wantFailedExit(t, cmd, out, 30*time.Second, "the upgrade whose lock was removed did not stop")
 		wantContains(t, "its output", out.String(), storage.ErrLockLost.Error(), "nothing more was written")
 		after := e.recordsNow(ctx, name)
 		if len(after) != len(before) || after[len(after)-1].StoredVersion != before[len(before)-1].StoredVersion {
 			t.Fatalf("records changed after the lock was removed: %d -> %d", len(before), len(after))
 		}
 	})
+}
+
+// wantFailedExit waits for a started hoist to exit, and fails the test unless it exits
+// non-zero within the time given.
+func wantFailedExit(t *testing.T, cmd *exec.Cmd, out *syncBuffer, within time.Duration, what string) {
+	t.Helper()
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	select {
+	case err := <-done:
+		var ee *exec.ExitError
+		if !errors.As(err, &ee) || ee.ExitCode() == 0 {
+			t.Fatalf("want a non-zero exit, got %v\n%s", err, out)
+		}
+	case <-time.After(within):
+		t.Fatalf("%s within %s:\n%s", what, within, out)
+	}
 }
