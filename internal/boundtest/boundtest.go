@@ -1,6 +1,8 @@
 package boundtest
 
 import (
+	"bytes"
+	"compress/gzip"
 	"context"
 	"runtime"
 	"testing"
@@ -40,4 +42,15 @@ func Run(t testing.TB, maxTime time.Duration, maxAlloc uint64, f func(ctx contex
 	if alloc > maxAlloc {
 		t.Errorf("allocated %d MiB, more than %d MiB", alloc>>20, maxAlloc>>20)
 	}
+}
+
+// GzipBomb is gzip data that decompresses to mib MiB of zeros (rounded down to 16 MiB)
+// from about mib KiB: concatenated members of 16 MiB each, as gzip readers accept.
+func GzipBomb(mib int) []byte {
+	var member bytes.Buffer
+	zw, _ := gzip.NewWriterLevel(&member, gzip.BestCompression)
+	// Writes to a bytes.Buffer do not fail.
+	_, _ = zw.Write(make([]byte, 16<<20))
+	_ = zw.Close()
+	return bytes.Repeat(member.Bytes(), mib/16)
 }

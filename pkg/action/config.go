@@ -108,12 +108,6 @@ func (c *Configuration) cleanupTimeout() time.Duration {
 	return cleanupTimeout
 }
 
-// Capabilities asks the cluster for its version and API groups (as Helm does for
-// installs): "group/version" and "group/version/Kind" entries.
-func (c *Configuration) Capabilities(ctx context.Context) (*engine.Capabilities, error) {
-	return c.Cluster.Capabilities(ctx)
-}
-
 // history reads a release's revisions, oldest first.
 func (c *Configuration) history(ctx context.Context, ns, name string) ([]*release.Release, error) {
 	h, err := c.Storage.History(ctx, ns, name)

@@ -14,7 +14,7 @@ import (
 )
 
 // podinfoCorpus is the podinfo chart of the conformance corpus (absent: the test skips).
-const podinfoCorpus = "/work/shared/conformance/charts/podinfo"
+const podinfoCorpus = "../../../shared/conformance/charts/podinfo" // ../shared beside the project
 
 // TestE2EConformanceUpgrade upgrades podinfo (a real public chart) to a "version 2" with
 // other values, waits, and rolls back.

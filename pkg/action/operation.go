@@ -130,7 +130,8 @@ func (o *operation) check() error { return o.lock.Check() }
 // it ignores the caller's cancellation, but ends with the lock and after extra (plus
 // the Configuration's clean-up timeout), never unbounded.
 func (o *operation) cleanup(extra time.Duration) (context.Context, context.CancelFunc) {
-	return context.WithTimeout(fence.WithCheck(o.lock.Context(), o.lock.Check), extra+o.cfg.cleanupTimeout())
+	// The lock's context already carries its write check (see storage.Lock.Context).
+	return context.WithTimeout(o.lock.Context(), extra+o.cfg.cleanupTimeout())
 }
 
 // guardedStorage checks the lock before every write.

@@ -1,14 +1,14 @@
 package helmimport
 
 import (
-	"bytes"
-	"compress/gzip"
 	"encoding/base64"
 	"errors"
 	"runtime"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/hoist-dev/hoist/internal/boundtest"
 
 	"github.com/hoist-dev/hoist/pkg/release"
 )
@@ -17,16 +17,8 @@ import (
 // (680 KiB of base64, small enough for a Secret) is refused at release.MaxDecodedSize,
 // naming the Secret and the limit, in bounded time and memory.
 func TestHelmRecordGzipBomb(t *testing.T) {
-	var member bytes.Buffer
-	zw, _ := gzip.NewWriterLevel(&member, gzip.BestCompression)
-	if _, err := zw.Write(make([]byte, 16<<20)); err != nil {
-		t.Fatal(err)
-	}
-	if err := zw.Close(); err != nil {
-		t.Fatal(err)
-	}
 	sec := helmSecret(t, "ns", "demo", 1, "deployed", minimalJSON("demo", "ns", 1, "deployed"), nil)
-	sec.Data[DataKey] = []byte(base64.StdEncoding.EncodeToString(bytes.Repeat(member.Bytes(), 32)))
+	sec.Data[DataKey] = []byte(base64.StdEncoding.EncodeToString(boundtest.GzipBomb(512)))
 	t.Logf("bomb: %d KiB of base64", len(sec.Data[DataKey])>>10)
 
 	var before, after runtime.MemStats

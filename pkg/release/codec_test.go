@@ -1,28 +1,21 @@
 package release
 
 import (
-	"bytes"
-	"compress/gzip"
 	"errors"
 	"runtime"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/hoist-dev/hoist/internal/boundtest"
 )
 
 // TestGunzipBomb: data that decompresses to 1 GiB is refused once past the limit, in
 // bounded time and without holding the decompressed data; data at the limit decodes.
 func TestGunzipBomb(t *testing.T) {
-	var member bytes.Buffer
-	zw, _ := gzip.NewWriterLevel(&member, gzip.BestCompression)
-	if _, err := zw.Write(make([]byte, 16<<20)); err != nil {
-		t.Fatal(err)
-	}
-	if err := zw.Close(); err != nil {
-		t.Fatal(err)
-	}
+	member := boundtest.GzipBomb(16) // one member of 16 MiB
 	// 64 members of 16 MiB: 1 GiB from about 1 MiB.
-	bomb := bytes.Repeat(member.Bytes(), 64)
+	bomb := boundtest.GzipBomb(1024)
 
 	var before, after runtime.MemStats
 	runtime.GC()
@@ -40,13 +33,13 @@ func TestGunzipBomb(t *testing.T) {
 		t.Errorf("bomb took %v and %d MiB", took, alloc>>20)
 	}
 
-	if b, err := Gunzip(member.Bytes(), 16<<20); err != nil || len(b) != 16<<20 {
+	if b, err := Gunzip(member, 16<<20); err != nil || len(b) != 16<<20 {
 		t.Errorf("data at the limit: %d bytes, %v", len(b), err)
 	}
-	if _, err := Gunzip(member.Bytes(), 16<<20-1); !errors.Is(err, ErrTooLarge) || !strings.Contains(err.Error(), "16777215 bytes") {
+	if _, err := Gunzip(member, 16<<20-1); !errors.Is(err, ErrTooLarge) || !strings.Contains(err.Error(), "16777215 bytes") {
 		t.Errorf("a byte over the limit: %v", err)
 	}
-	if _, err := Gunzip(member.Bytes()[:100], 16<<20); err == nil || errors.Is(err, ErrTooLarge) {
+	if _, err := Gunzip(member[:100], 16<<20); err == nil || errors.Is(err, ErrTooLarge) {
 		t.Errorf("truncated data: %v", err)
 	}
 }

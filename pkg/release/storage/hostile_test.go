@@ -2,7 +2,6 @@ package storage
 
 import (
 	"bytes"
-	"compress/gzip"
 	"context"
 	"errors"
 	"slices"
@@ -134,25 +133,10 @@ func TestChunkListHostile(t *testing.T) {
 	})
 }
 
-// gzipBomb is gzip data that decompresses to n MiB of zeros: one member for 16 MiB,
-// repeated (a gzip stream may have several members, and readers read them all).
-func gzipBomb(t *testing.T, mib int) []byte {
-	t.Helper()
-	var member bytes.Buffer
-	zw, _ := gzip.NewWriterLevel(&member, gzip.BestCompression)
-	if _, err := zw.Write(make([]byte, 16<<20)); err != nil {
-		t.Fatal(err)
-	}
-	if err := zw.Close(); err != nil {
-		t.Fatal(err)
-	}
-	return bytes.Repeat(member.Bytes(), mib/16)
-}
-
 // TestGzipBombRecord: a record that decompresses to 1 GiB is refused after the limit,
 // without holding it in memory.
 func TestGzipBombRecord(t *testing.T) {
-	bomb := gzipBomb(t, 1024)
+	bomb := boundtest.GzipBomb(1024)
 	t.Logf("bomb: %d KiB", len(bomb)>>10)
 	client := fake.NewClientset()
 	mustCreate(t, client, recordSecret("bomb", 1, bomb, nil))
@@ -179,7 +163,7 @@ func TestListSkipsCorrupt(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	mustCreate(t, client, recordSecret("bad", 1, []byte("not gzip"), nil), recordSecret("bomb", 1, gzipBomb(t, 256), nil))
+	mustCreate(t, client, recordSecret("bad", 1, []byte("not gzip"), nil), recordSecret("bomb", 1, boundtest.GzipBomb(256), nil))
 
 	var got []*release.Release
 	var err error
